@@ -1,0 +1,53 @@
+"""DOMAIN.md as code: accident grades, 迟报, 补报 windows and statutory deadlines (国务院令第493号)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import models
+
+
+class Grade(models.TextChoices):
+    GENERAL = "general", "一般事故"
+    LARGER = "larger", "较大事故"
+    MAJOR = "major", "重大事故"
+    ESPECIALLY_MAJOR = "especially_major", "特别重大事故"
+
+
+GRADE_ORDER = [Grade.GENERAL, Grade.LARGER, Grade.MAJOR, Grade.ESPECIALLY_MAJOR]
+
+# Art 3: the lower bound of each grade ("以上" includes the number), per measure.
+THRESHOLDS = {
+    Grade.ESPECIALLY_MAJOR: (30, 100, Decimal("100000000")),
+    Grade.MAJOR: (10, 50, Decimal("50000000")),
+    Grade.LARGER: (3, 10, Decimal("10000000")),
+}
+
+REPORT_WITHIN = dt.timedelta(hours=1)  # Art 9
+LATE_REPORT_WINDOW_DAYS = 30  # Art 13 补报
+LATE_REPORT_WINDOW_DAYS_ROAD_FIRE = 7
+INVESTIGATION_DAYS = 60  # Art 29
+INVESTIGATION_EXTENSION_MAX_DAYS = 60
+REPLY_DAYS = 15  # Art 32 批复
+REPLY_DAYS_ESPECIALLY_MAJOR = 30
+REVIEW_AFTER_REPLY_DAYS = 365  # 安全生产法 Art 86 回头看
+
+
+def grade_of(deaths: int, serious_injuries: int, direct_loss_yuan) -> str:
+    """Any one measure sets the grade; the highest wins."""
+    loss = Decimal(str(direct_loss_yuan or 0))
+    for grade in (Grade.ESPECIALLY_MAJOR, Grade.MAJOR, Grade.LARGER):
+        min_deaths, min_injuries, min_loss = THRESHOLDS[grade]
+        if deaths >= min_deaths or serious_injuries >= min_injuries or loss >= min_loss:
+            return grade.value
+    return Grade.GENERAL.value
+
+
+def is_late_report(occurred_at: dt.datetime, reported_at: dt.datetime | None) -> bool:
+    """迟报: reported more than one hour after it occurred (Art 9)."""
+    return reported_at is not None and reported_at - occurred_at > REPORT_WITHIN
+
+
+def grade_rank(grade: str | None) -> int:
+    return -1 if grade is None else GRADE_ORDER.index(grade)

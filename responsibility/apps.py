@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ResponsibilityConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "responsibility"
+    verbose_name = "责任体系"

@@ -1,0 +1,519 @@
+"""Who owes what, over time (DESIGN §2).
+
+Trees (regions, sectors, units) keep a materialised path of codes ("/SH/SC/SD/") so that
+ancestors are read from one row and resolution never walks the tree node by node.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+CODE_HELP = "稳定编码：字母、数字、下划线、点、短横线"
+
+
+class RegionLevel(models.TextChoices):
+    NATIONAL = "national", "国家"
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
+    TOWNSHIP = "township", "乡镇/街道/园区"
+    VILLAGE = "village", "村/社区"
+
+
+# Higher rank = lower level; the chain is read from the lowest level up.
+LEVEL_RANK = {level: rank for rank, level in enumerate(RegionLevel.values)}
+
+
+class UnitKind(models.TextChoices):
+    PARTY_COMMITTEE = "party_committee", "党委"
+    GOVERNMENT = "government", "政府"
+    DEPARTMENT = "department", "部门"
+    ENTERPRISE = "enterprise", "企业"
+    ENTERPRISE_DEPT = "enterprise_dept", "车间/项目部"
+    TEAM = "team", "班组"
+    OTHER = "other", "其他"
+
+
+class Track(models.TextChoices):
+    ENTERPRISE = "enterprise", "主体责任"
+    SUPERVISION = "supervision", "监管责任"
+
+
+class DutyType(models.TextChoices):
+    PARTY_GOV_LEAD = "party_gov_lead", "党政同责（第一责任人）"
+    LEADER_IN_CHARGE = "leader_in_charge", "一岗双责（分管领导责任）"
+    TERRITORIAL = "territorial", "属地管理责任"
+    COMPETENT = "competent", "行业主管责任"
+    SUPERVISORY = "supervisory", "监管责任"
+    APPROVAL = "approval", "审批责任（谁审批谁负责）"
+    INSPECTION = "inspection", "检查责任（谁检查谁负责）"
+    PRIMARY = "primary", "主体责任（企业主要负责人）"
+    ENTERPRISE_LEADER = "enterprise_leader", "企业分管负责人"
+    SAFETY_MANAGER = "safety_manager", "安全管理机构/人员"
+    GUARANTOR = "guarantor", "包保责任人"
+    DEPT_HEAD = "dept_head", "车间/部门负责人"
+    TEAM_LEADER = "team_leader", "班组长"
+    POST = "post", "岗位责任人"
+    ACTOR = "actor", "相关责任人"
+
+
+SUPERVISION_TYPES = frozenset(
+    {
+        DutyType.PARTY_GOV_LEAD,
+        DutyType.LEADER_IN_CHARGE,
+        DutyType.TERRITORIAL,
+        DutyType.COMPETENT,
+        DutyType.SUPERVISORY,
+        DutyType.APPROVAL,
+        DutyType.INSPECTION,
+    }
+)
+# approval, inspection and actor links are derived from permits, inspections and events, never stored.
+DERIVED_TYPES = frozenset({DutyType.APPROVAL, DutyType.INSPECTION, DutyType.ACTOR})
+
+
+def track_of(duty_type: str) -> str:
+    return Track.SUPERVISION if duty_type in SUPERVISION_TYPES else Track.ENTERPRISE
+
+
+class PartyRole(models.TextChoices):
+    MAIN = "main", "事发单位"
+    OWNER = "owner", "建设单位"
+    GENERAL_CONTRACTOR = "general_contractor", "施工总承包"
+    SUBCONTRACTOR = "subcontractor", "分包"
+    SUPERVISING_ENGINEER = "supervising_engineer", "监理"
+    DESIGNER = "designer", "设计"
+    SURVEYOR = "surveyor", "勘察"
+    EQUIPMENT_LESSOR = "equipment_lessor", "设备出租"
+    INSTALLER = "installer", "安装拆卸"
+    SERVICE_BODY = "service_body", "技术服务机构"
+    SUPPLIER = "supplier", "供应/充装/配送"
+    LANDLORD = "landlord", "出租方"
+    TENANT = "tenant", "承租方"
+    PROPERTY_MANAGER = "property_manager", "物业"
+    CONTROLLER = "controller", "实际控制人"
+    OTHER = "other", "其他"
+
+
+class CodedQuerySet(models.QuerySet):
+    def by_code(self, codes):
+        return {obj.code: obj for obj in self.filter(code__in=list(codes))}
+
+
+class TreeNode(models.Model):
+    """A node of a code tree; `path` is "/root/…/self/" and is kept by save()."""
+
+    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    path = models.CharField("路径", max_length=2000, editable=False, db_index=True)
+
+    objects = CodedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def compute_path(self) -> str:
+        parent = self.parent
+        return f"{parent.path if parent else '/'}{self.code}/"
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the root down to this node, itself included."""
+        return [c for c in self.path.split("/") if c]
+
+    def is_within(self, other: TreeNode) -> bool:
+        return self.path.startswith(other.path)
+
+    def clean(self):
+        super().clean()
+        node = self.parent
+        while node is not None:
+            if (self.pk is not None and node.pk == self.pk) or node.code == self.code:
+                raise ValidationError({"parent": f"{self.code}: 上级形成循环"})
+            node = node.parent
+
+    def save(self, *args, **kwargs):
+        old_path = None
+        if self.pk:
+            old_path = type(self).objects.filter(pk=self.pk).values_list("path", flat=True).first()
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # A move or a code change: re-root every descendant's path in one statement.
+            from django.db.models.functions import Concat, Substr
+
+            type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1))
+            )
+
+
+class Region(TreeNode):
+    name = models.CharField("名称", max_length=200)
+    level = models.CharField("层级", max_length=16, choices=RegionLevel.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["path"]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def rank(self) -> int:
+        return LEVEL_RANK[self.level]
+
+    def clean(self):
+        super().clean()
+        if self.parent and LEVEL_RANK[self.level] <= LEVEL_RANK[self.parent.level]:
+            raise ValidationError({"level": f"{self.code}: 层级必须低于上级区划 {self.parent.code}"})
+
+
+class Sector(TreeNode):
+    name = models.CharField("名称", max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级行业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "行业领域"
+        verbose_name_plural = "行业领域"
+        ordering = ["path"]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+
+class UnitQuerySet(CodedQuerySet):
+    def enterprises(self):
+        return self.filter(kind=UnitKind.ENTERPRISE)
+
+
+class Unit(TreeNode):
+    name = models.CharField("名称", max_length=200)
+    kind = models.CharField("类别", max_length=20, choices=UnitKind.choices, db_index=True)
+    region = models.ForeignKey(
+        Region, verbose_name="所在区划（属地）", on_delete=models.PROTECT, related_name="units"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # The enterprise this unit is part of (itself for an enterprise): kept by save(), read by the chain.
+    enterprise = models.ForeignKey(
+        "self",
+        verbose_name="所属企业",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="enterprise_units",
+    )
+    sectors = models.ManyToManyField(Sector, verbose_name="经营行业", blank=True, related_name="enterprises")
+    history = HistoricalRecords(m2m_fields=[sectors])
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["path"]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.kind == UnitKind.ENTERPRISE
+
+    def compute_enterprise_id(self):
+        if self.is_enterprise:
+            return self.pk
+        return self.parent.enterprise_id if self.parent else None
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        enterprise_id = self.compute_enterprise_id()
+        if enterprise_id != self.enterprise_id:
+            self.enterprise_id = enterprise_id
+            type(self).objects.filter(pk=self.pk).update(enterprise_id=enterprise_id)
+            for child in self.children.all():
+                child.save()
+
+
+class Person(models.Model):
+    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    name = models.CharField("姓名", max_length=100, db_index=True)
+    history = HistoricalRecords()
+
+    objects = CodedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+
+class Position(models.Model):
+    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    title = models.CharField("职务/岗位", max_length=200)
+    unit = models.ForeignKey(
+        Unit, verbose_name="所在单位", on_delete=models.PROTECT, related_name="positions"
+    )
+    history = HistoricalRecords()
+
+    objects = CodedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "岗位/职务"
+        verbose_name_plural = "岗位/职务"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.title}（{self.code}）"
+
+
+class PeriodQuerySet(models.QuerySet):
+    def on(self, day: dt.date):
+        """Rows whose [start, end) period contains `day`."""
+        return self.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+
+
+class Tenure(models.Model):
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="tenures")
+    position = models.ForeignKey(
+        Position, verbose_name="岗位", on_delete=models.PROTECT, related_name="tenures"
+    )
+    start = models.DateField("任职起")
+    end = models.DateField("任职止（不含）", null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        ordering = ["position", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=F("start")), name="tenure_end_after_start"
+            ),
+            models.UniqueConstraint(fields=["position", "start"], name="tenure_unique_position_start"),
+        ]
+        # PostgreSQL also holds an exclusion constraint (no overlapping periods per position): migration 0002.
+        indexes = [models.Index(fields=["position", "start", "end"], name="tenure_position_period")]
+
+    def __str__(self):
+        return f"{self.person} @ {self.position} [{self.start}, {self.end or '…'})"
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+    def overlaps(self, start: dt.date, end: dt.date | None) -> bool:
+        return (end is None or self.start < end) and (self.end is None or start < self.end)
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "任职止必须晚于任职起"})
+        if self.position_id and self.start:
+            clash = (
+                Tenure.objects.filter(position_id=self.position_id)
+                .exclude(pk=self.pk)
+                .filter(Q(end__isnull=True) | Q(end__gt=self.start))
+            )
+            if self.end:
+                clash = clash.filter(start__lt=self.end)
+            other = clash.select_related("person").first()
+            if other:
+                raise ValidationError(
+                    {
+                        "start": f"{self.position.code}: 任职期间与 {other.person.code} 的任职 [{other.start}, {other.end or '…'}) 重叠"
+                    }
+                )
+
+
+class Duty(models.Model):
+    """One row of the duty matrix: a holder owes a type over a scope during [start, end)."""
+
+    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    type = models.CharField(
+        "责任类型",
+        max_length=20,
+        choices=[c for c in DutyType.choices if c[0] not in DERIVED_TYPES],
+        db_index=True,
+    )
+    holder_position = models.ForeignKey(
+        Position,
+        verbose_name="责任岗位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duties",
+    )
+    holder_unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="duties"
+    )
+    sectors = models.ManyToManyField(
+        Sector, verbose_name="行业范围（空=全部）", blank=True, related_name="duties"
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name="区划范围（空=责任单位所在区划）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duties",
+    )
+    enterprise = models.ForeignKey(
+        Unit,
+        verbose_name="限定企业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scoped_duties",
+        limit_choices_to={"kind": UnitKind.ENTERPRISE},
+    )
+    start = models.DateField("起")
+    end = models.DateField("止（不含）", null=True, blank=True)
+    basis = models.TextField("依据（文件、条款）", blank=True)
+    history = HistoricalRecords(m2m_fields=[sectors])
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "责任"
+        verbose_name_plural = "责任清单"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(holder_position__isnull=False) & Q(holder_unit__isnull=True))
+                | (Q(holder_position__isnull=True) & Q(holder_unit__isnull=False)),
+                name="duty_exactly_one_holder",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=F("start")), name="duty_end_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["type", "start", "end"], name="duty_type_period")]
+
+    def __str__(self):
+        return f"{self.code} {self.get_type_display()}"
+
+    @property
+    def track(self) -> str:
+        return track_of(self.type)
+
+    @property
+    def unit(self) -> Unit:
+        """The unit that owes the duty: the holder unit, or the holder position's unit."""
+        return self.holder_unit if self.holder_unit_id else self.holder_position.unit
+
+    def clean(self):
+        super().clean()
+        if bool(self.holder_position_id) == bool(self.holder_unit_id):
+            raise ValidationError(
+                {"holder_position": f"{self.code}: 责任主体必须是一个岗位或一个单位（二选一）"}
+            )
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": f"{self.code}: 止必须晚于起"})
+        if self.enterprise_id and self.enterprise.kind != UnitKind.ENTERPRISE:
+            raise ValidationError({"enterprise": f"{self.code}: 限定企业必须是企业"})
+
+
+class Permit(models.Model):
+    """谁审批谁负责: the approving position answers for what it approved, as held on the approval day."""
+
+    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    name = models.CharField("许可/资质名称", max_length=200, blank=True)
+    enterprise = models.ForeignKey(
+        Unit,
+        verbose_name="企业",
+        on_delete=models.PROTECT,
+        related_name="permits",
+        limit_choices_to={"kind": "enterprise"},
+    )
+    sector = models.ForeignKey(Sector, verbose_name="行业", on_delete=models.PROTECT, related_name="permits")
+    position = models.ForeignKey(
+        Position, verbose_name="审批岗位", on_delete=models.PROTECT, related_name="permits"
+    )
+    approved_on = models.DateField("审批日期")
+    valid_until = models.DateField("有效期至（含）")
+    history = HistoricalRecords()
+
+    objects = CodedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "行政许可"
+        verbose_name_plural = "行政许可"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=F("approved_on")), name="permit_valid_after_approval"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "approved_on", "valid_until"], name="permit_enterprise_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.name or self.code}（{self.code}）"
+
+
+class Inspection(models.Model):
+    """谁检查谁负责: the inspectors answer for what they inspected, as held on the inspection day."""
+
+    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    enterprise = models.ForeignKey(
+        Unit,
+        verbose_name="被检查企业",
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        limit_choices_to={"kind": "enterprise"},
+    )
+    sector = models.ForeignKey(
+        Sector, verbose_name="行业", on_delete=models.PROTECT, related_name="inspections"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="检查单位", on_delete=models.PROTECT, related_name="inspections_made"
+    )
+    inspectors = models.ManyToManyField(Position, verbose_name="检查人员岗位", related_name="inspections")
+    date = models.DateField("检查日期")
+    findings = models.TextField("检查发现", blank=True)
+    history = HistoricalRecords(m2m_fields=[inspectors])
+
+    objects = CodedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "监督检查"
+        verbose_name_plural = "监督检查"
+        ordering = ["-date", "code"]
+        indexes = [models.Index(fields=["enterprise", "date"], name="inspection_enterprise_date")]
+
+    def __str__(self):
+        return f"{self.code} {self.date}"
