@@ -238,10 +238,15 @@ def _enterprise_duties(duties, scope: EventScope, sector_path, party_ids: set[in
         if owner is None:
             continue
         if owner.pk == main_id:
-            if duty.type in ENTERPRISE_WIDE_TYPES or duty.type in SITE_TYPES and duty.unit.code in site_path or (
-                duty.type == DutyType.POST
-                and scope.post is not None
-                and duty.holder_position_id == scope.post.pk
+            if (
+                duty.type in ENTERPRISE_WIDE_TYPES
+                or duty.type in SITE_TYPES
+                and duty.unit.code in site_path
+                or (
+                    duty.type == DutyType.POST
+                    and scope.post is not None
+                    and duty.holder_position_id == scope.post.pk
+                )
             ):
                 matched.append((duty, owner))
         if owner.pk in party_ids and duty.type in ENTERPRISE_WIDE_TYPES:

@@ -1,0 +1,63 @@
+# The two commands: `make run` (set up and serve the demo) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+SHARED ?= ../shared
+
+.PHONY: run test install test-sqlite test-postgres lint checks contract services browser clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST)
+
+# Lint, Django checks, then the suite on SQLite and on PostgreSQL (both with the real Redis), then the CLI contract.
+test: install services browser lint checks test-sqlite test-postgres contract
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+checks:
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n') \
+		DJANGO_ALLOWED_HOSTS=example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+test-sqlite:
+	DATABASE_URL= REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -p no:cacheprovider
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -p no:cacheprovider
+
+contract:
+	@if [ -f $(SHARED)/tools/check_contract.py ]; then \
+		PROJECT_PY=$(PY) $(PY) $(SHARED)/tools/check_contract.py . $(SHARED)/examples/demo_county.json; \
+	else echo "contract: $(SHARED)/tools/check_contract.py not found, covered by tests/ instead"; fi
+
+# The local PostgreSQL and Redis the suite talks to; start them if the machine has them stopped.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
+		echo "PostgreSQL or Redis did not come up" >&2; exit 1
+
+# Debian's Chromium and CJK fonts for the browser tests (no browser download from the test tool).
+browser:
+	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 artifacts
