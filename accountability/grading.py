@@ -31,7 +31,6 @@ INVESTIGATION_DAYS = 60  # Art 29
 INVESTIGATION_EXTENSION_MAX_DAYS = 60
 REPLY_DAYS = 15  # Art 32 批复
 REPLY_DAYS_ESPECIALLY_MAJOR = 30
-REVIEW_AFTER_REPLY_DAYS = 365  # 安全生产法 Art 86 回头看
 
 
 def grade_of(deaths: int, serious_injuries: int, direct_loss_yuan) -> str:
@@ -51,3 +50,31 @@ def is_late_report(occurred_at: dt.datetime, reported_at: dt.datetime | None) ->
 
 def grade_rank(grade: str | None) -> int:
     return -1 if grade is None else GRADE_ORDER.index(grade)
+
+
+def late_report_window_days(sector_codes: list[str], short_window_sectors: frozenset[str]) -> int:
+    """补报 window: 30 days, 7 for road traffic and fire (Art 13); sector_codes include ancestors."""
+    if short_window_sectors.intersection(sector_codes):
+        return LATE_REPORT_WINDOW_DAYS_ROAD_FIRE
+    return LATE_REPORT_WINDOW_DAYS
+
+
+def investigation_due(event_day: dt.date, extension_days: int = 0) -> dt.date:
+    """Art 29: the report within 60 days, extendable once by at most 60."""
+    return event_day + dt.timedelta(
+        days=INVESTIGATION_DAYS + min(extension_days, INVESTIGATION_EXTENSION_MAX_DAYS)
+    )
+
+
+def reply_due(report_submitted_on: dt.date, grade: str) -> dt.date:
+    """Art 32: 批复 within 15 days of the report, 30 for 特别重大."""
+    days = REPLY_DAYS_ESPECIALLY_MAJOR if grade == Grade.ESPECIALLY_MAJOR else REPLY_DAYS
+    return report_submitted_on + dt.timedelta(days=days)
+
+
+def review_due(reply_on: dt.date) -> dt.date:
+    """安全生产法 Art 86: the 回头看 within one year of the 批复 (29 Feb → 28 Feb)."""
+    try:
+        return reply_on.replace(year=reply_on.year + 1)
+    except ValueError:
+        return reply_on.replace(year=reply_on.year + 1, day=28)

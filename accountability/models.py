@@ -13,7 +13,9 @@ from simple_history.models import HistoricalRecords
 
 from responsibility.models import CODE_HELP, CodedQuerySet, PartyRole, Person, Position, Region, Sector, Unit
 
-from .grading import Grade, grade_of, is_late_report
+from .grading import Grade, grade_of, investigation_due, is_late_report, reply_due, review_due
+from .measures import choices as measure_choices
+from .measures import label_of
 
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -76,6 +78,9 @@ class Hazard(models.Model):
     )
     found_on = models.DateField("发现日期")
     deadline = models.DateField("整改期限", db_index=True)
+    # The deadline first set; approved extensions move `deadline` and keep their own rows.
+    original_deadline = models.DateField("原定整改期限", null=True, blank=True, editable=False)
+    submitted_on = models.DateField("申请销号日期", null=True, blank=True)
     state = models.CharField("状态", max_length=12, choices=HazardState.choices, default=HazardState.REPORTED)
     closed_on = models.DateField("销号日期", null=True, blank=True)
     # 五到位: measures, responsibility, funds, deadline, contingency plan.
@@ -111,6 +116,29 @@ class Hazard(models.Model):
     def __str__(self):
         return f"{self.code} {self.title}"
 
+    @property
+    def five_in_place_missing(self) -> list[str]:
+        """五到位 (措施、责任、资金、时限、预案): the names of the parts a plan still lacks."""
+        missing = []
+        if not self.measures.strip():
+            missing.append("measures")
+        if not self.responsible_position_id:
+            missing.append("responsible_position")
+        if self.funds_yuan is None:
+            missing.append("funds_yuan")
+        if not self.deadline:
+            missing.append("deadline")
+        if not self.contingency_plan.strip():
+            missing.append("contingency_plan")
+        return missing
+
+    @property
+    def review_due(self) -> dt.date | None:
+        """A 重大隐患's closing application is reviewed on site within 10 days (DOMAIN.md)."""
+        if self.level == HazardLevel.MAJOR and self.state == HazardState.SUBMITTED and self.submitted_on:
+            return self.submitted_on + dt.timedelta(days=10)
+        return None
+
     def is_overdue(self, on: dt.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.state != HazardState.CLOSED and self.deadline < on
@@ -119,6 +147,11 @@ class Hazard(models.Model):
         super().clean()
         if self.found_on and self.deadline and self.deadline < self.found_on:
             raise ValidationError({"deadline": f"{self.code}: 整改期限不能早于发现日期"})
+
+    def save(self, *args, **kwargs):
+        if self.original_deadline is None:
+            self.original_deadline = self.deadline
+        super().save(*args, **kwargs)
 
 
 class AccidentQuerySet(CodedQuerySet):
@@ -271,3 +304,401 @@ class EventActor(models.Model):
 
     def __str__(self):
         return f"{self.person}（{self.get_role_display()}）"
+
+
+# ---- hazard workflow records ----------------------------------------------------------------------
+
+
+class HazardTransition(models.Model):
+    """Every state change of a hazard, with who, when and why (a rejected submission keeps its reason)."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField("原状态", max_length=12, choices=HazardState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=12, choices=HazardState.choices)
+    at = models.DateTimeField("时间", default=timezone.now)
+    by = models.ForeignKey(
+        "auth.User", verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField("说明/理由", blank=True)
+    evidence = models.FileField("整改证明材料", upload_to="hazard-evidence/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = "隐患流转记录"
+        verbose_name_plural = "隐患流转记录"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.hazard.code}: {self.from_state or '—'} → {self.to_state}"
+
+
+class HazardListing(models.Model):
+    """挂牌督办: a regulator lists a (major) hazard for supervision until a due date."""
+
+    hazard = models.OneToOneField(Hazard, on_delete=models.PROTECT, related_name="listing")
+    listing_unit = models.ForeignKey(
+        Unit, verbose_name="挂牌督办单位", on_delete=models.PROTECT, related_name="listings"
+    )
+    listed_on = models.DateField("挂牌日期")
+    due_on = models.DateField("督办期限", db_index=True)
+    lifted_on = models.DateField("摘牌日期", null=True, blank=True)
+    document = models.CharField("督办文号", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "挂牌督办"
+        verbose_name_plural = "挂牌督办"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("listed_on")), name="listing_due_after_listed"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.hazard.code} 挂牌督办至 {self.due_on}"
+
+
+class ExtensionDecision(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "同意"
+    DENIED = "denied", "不同意"
+
+
+class ExtensionRequest(models.Model):
+    """A request to move a hazard's deadline; the deadline before it is kept on the row."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.PROTECT, related_name="extensions")
+    previous_deadline = models.DateField("原整改期限")
+    requested_deadline = models.DateField("申请延期至")
+    reason = models.TextField("延期理由")
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    requested_by = models.ForeignKey(
+        "auth.User", verbose_name="申请人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(
+        "审批结果", max_length=10, choices=ExtensionDecision.choices, default=ExtensionDecision.PENDING
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", verbose_name="审批人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_deadline__gt=models.F("previous_deadline")),
+                name="extension_moves_deadline_later",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.hazard.code}: {self.previous_deadline} → {self.requested_deadline}（{self.get_decision_display()}）"
+
+
+class CasualtyRevision(models.Model):
+    """补报 (493号令 Art 13): a change of casualties or loss, and the grade before and after."""
+
+    accident = models.ForeignKey(Accident, on_delete=models.PROTECT, related_name="revisions")
+    at = models.DateTimeField("补报时间", default=timezone.now)
+    by = models.ForeignKey(
+        "auth.User", verbose_name="补报人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    deaths_before = models.PositiveIntegerField("原死亡人数")
+    deaths_after = models.PositiveIntegerField("补报后死亡人数")
+    serious_injuries_before = models.PositiveIntegerField("原重伤人数")
+    serious_injuries_after = models.PositiveIntegerField("补报后重伤人数")
+    loss_before = models.DecimalField("原直接经济损失", max_digits=16, decimal_places=2)
+    loss_after = models.DecimalField("补报后直接经济损失", max_digits=16, decimal_places=2)
+    grade_before = models.CharField("原等级", max_length=20, choices=Grade.choices)
+    grade_after = models.CharField("补报后等级", max_length=20, choices=Grade.choices)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "伤亡补报"
+        verbose_name_plural = "伤亡补报"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.accident.code} 补报 {self.grade_before} → {self.grade_after}"
+
+
+# ---- 一案双查 -----------------------------------------------------------------------------------------
+
+
+class CaseState(models.TextChoices):
+    OPEN = "open", "调查处理中"
+    CLOSED = "closed", "已结案"
+
+
+class Case(models.Model):
+    """一案双查: one case per accident or overdue hazard, freezing the chain as it stood on the event day."""
+
+    code = models.CharField("案件编号", max_length=80, unique=True)
+    accident = models.OneToOneField(
+        Accident, verbose_name="事故", null=True, blank=True, on_delete=models.PROTECT, related_name="case"
+    )
+    hazard = models.OneToOneField(
+        Hazard, verbose_name="隐患", null=True, blank=True, on_delete=models.PROTECT, related_name="case"
+    )
+    title = models.CharField("案件名称", max_length=300)
+    grade = models.CharField("等级", max_length=20, choices=Grade.choices, blank=True)
+    event_day = models.DateField("事发（责任认定）日期")
+    state = models.CharField(
+        "状态", max_length=10, choices=CaseState.choices, default=CaseState.OPEN, db_index=True
+    )
+    opened_at = models.DateTimeField("立案时间", default=timezone.now)
+    opened_by = models.ForeignKey(
+        "auth.User", verbose_name="立案人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handlers = models.ManyToManyField(
+        "auth.User", verbose_name="承办人", blank=True, related_name="handled_cases"
+    )
+    # 四不放过 (1): the cause.
+    cause = models.TextField("事故（隐患）原因", blank=True)
+    cause_recorded_at = models.DateTimeField("原因认定时间", null=True, blank=True)
+    # 493号令 Art 29/32 and 安全生产法 Art 86.
+    investigation_extension_days = models.PositiveSmallIntegerField("调查期限延长天数", default=0)
+    report_submitted_on = models.DateField("调查报告提交日期", null=True, blank=True)
+    reply_on = models.DateField("批复日期", null=True, blank=True)
+    review_done_on = models.DateField("回头看完成日期", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        "auth.User", verbose_name="结案人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["opened_at"])
+
+    class Meta:
+        verbose_name = "一案双查案件"
+        verbose_name_plural = "一案双查案件"
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accident__isnull=False, hazard__isnull=True)
+                | Q(accident__isnull=True, hazard__isnull=False),
+                name="case_of_one_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(investigation_extension_days__lte=60),
+                name="case_investigation_extension_at_most_60",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def source_label(self) -> str:
+        return f"accident:{self.accident.code}" if self.accident_id else f"hazard:{self.hazard.code}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == CaseState.CLOSED
+
+    @property
+    def investigation_due(self) -> dt.date | None:
+        return (
+            investigation_due(self.event_day, self.investigation_extension_days) if self.accident_id else None
+        )
+
+    @property
+    def reply_due(self) -> dt.date | None:
+        return reply_due(self.report_submitted_on, self.grade) if self.report_submitted_on else None
+
+    @property
+    def review_due(self) -> dt.date | None:
+        return review_due(self.reply_on) if self.reply_on else None
+
+
+class Finding(models.TextChoices):
+    RESPONSIBLE = "responsible", "负有责任"
+    NOT_RESPONSIBLE = "not_responsible", "不负有责任"
+    EXEMPT = "exempt", "尽职免责"
+
+
+class RecordOrigin(models.TextChoices):
+    CHAIN = "chain", "责任链认定"
+    ADDED = "added", "调查中增列"
+
+
+class AccountabilityRecord(models.Model):
+    """One subject (unit, position, person) of a case, with its duty types and a snapshot as of the event day."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="records")
+    track = models.CharField(
+        "责任轨道", max_length=12, choices=[("enterprise", "主体责任"), ("supervision", "监管责任")]
+    )
+    types = models.JSONField("责任类型", default=list)
+    # Links to the living matrix, for a person's lifelong view (终身追责); the snapshot is what the case says.
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="records")
+    position = models.ForeignKey(
+        Position, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+    unit_code = models.CharField("单位编码", max_length=64, blank=True)
+    position_code = models.CharField("岗位编码", max_length=64, blank=True)
+    person_code = models.CharField("人员编码", max_length=64, blank=True)
+    snapshot = models.JSONField("事发时快照", default=dict)
+    vacant = models.BooleanField("岗位空缺", default=False)
+    origin = models.CharField("来源", max_length=8, choices=RecordOrigin.choices, default=RecordOrigin.CHAIN)
+    added_reason = models.TextField("增列理由", blank=True)
+    order = models.PositiveIntegerField("顺序", default=0)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "责任认定记录"
+        verbose_name_plural = "责任认定记录"
+        ordering = ["case", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "track", "unit_code", "position_code", "person_code"],
+                name="record_one_per_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(origin="chain") | ~Q(added_reason=""), name="record_added_with_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "case"], name="record_person_case")]
+
+    def __str__(self):
+        return " / ".join(
+            x
+            for x in [self.snapshot.get("unit_name"), self.snapshot.get("position_title"), self.subject_name]
+            if x
+        )
+
+    @property
+    def subject_name(self) -> str:
+        if self.snapshot.get("person_name"):
+            return self.snapshot["person_name"]
+        return "空缺" if self.vacant else ""
+
+    @property
+    def key(self) -> tuple:
+        return (self.track, self.unit_code, self.position_code, self.person_code)
+
+
+class DecisionQuerySet(models.QuerySet):
+    def current(self):
+        """The decisions no later decision amends: each record's standing finding."""
+        return self.filter(amended_by__isnull=True)
+
+
+class Decision(models.Model):
+    """A finding on a record. Never edited: a correction is a new decision that `amends` this one."""
+
+    record = models.ForeignKey(AccountabilityRecord, on_delete=models.PROTECT, related_name="decisions")
+    finding = models.CharField("认定结论", max_length=16, choices=Finding.choices)
+    grounds = models.TextField("事实与依据（尽职免责须写明）", blank=True)
+    amends = models.OneToOneField(
+        "self",
+        verbose_name="更正的认定",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amended_by",
+    )
+    amendment_reason = models.TextField("更正理由", blank=True)
+    decided_at = models.DateTimeField("认定时间", default=timezone.now)
+    decided_by = models.ForeignKey(
+        "auth.User", verbose_name="认定人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "责任认定"
+        verbose_name_plural = "责任认定"
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(finding="exempt") | ~Q(grounds=""), name="decision_exempt_has_grounds"
+            ),
+            models.CheckConstraint(
+                condition=Q(amends__isnull=True) | ~Q(amendment_reason=""),
+                name="decision_amendment_has_reason",
+            ),
+            # One standing decision per record: only the first has no `amends`.
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(amends__isnull=True), name="decision_one_original"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.record}: {self.get_finding_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.pop("allow_update", False):
+            raise ValueError("a decision is never edited in place; record an amendment")
+        super().save(*args, **kwargs)
+
+
+class Measure(models.Model):
+    """An accountability measure attached to a decision (kinds and statutory ranges: accountability/measures.py)."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="measures")
+    kind = models.CharField("措施", max_length=40, choices=measure_choices())
+    detail = models.TextField("具体内容", blank=True)
+    period_months = models.PositiveSmallIntegerField("影响期（月）", null=True, blank=True)
+    amount_yuan = models.DecimalField(
+        "罚款金额（元）", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    article = models.CharField("移送司法罪名条款", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "处理措施"
+        verbose_name_plural = "处理措施"
+        ordering = ["id"]
+
+    def __str__(self):
+        return label_of(self.kind)
+
+
+class CorrectiveAction(models.Model):
+    """四不放过 (3): a rectification measure the case requires, done or not."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="corrective_actions")
+    description = models.TextField("整改措施")
+    responsible = models.CharField("责任单位/人", max_length=200, blank=True)
+    due_on = models.DateField("完成期限", null=True, blank=True)
+    done_on = models.DateField("完成日期", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        "auth.User", verbose_name="核查人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "整改措施"
+        verbose_name_plural = "整改措施"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.description[:40]
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+
+class EducationActivity(models.Model):
+    """四不放过 (4): warning education of the people concerned."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="education")
+    held_on = models.DateField("日期")
+    description = models.TextField("警示教育内容")
+    participants = models.PositiveIntegerField("参加人数", default=0)
+    recorded_by = models.ForeignKey(
+        "auth.User", verbose_name="记录人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "警示教育"
+        verbose_name_plural = "警示教育"
+        ordering = ["held_on", "id"]
+
+    def __str__(self):
+        return f"{self.held_on} {self.description[:30]}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db.models import F
+
 from responsibility.scenario import (
     ImportContext,
     Section,
@@ -140,6 +142,8 @@ def _write_hazards(ctx: ImportContext) -> None:
             )
         )
     _upsert_flat(ctx, "hazards", Hazard, rows)
+    # bulk creation skips save(): the first deadline is the original one.
+    Hazard.objects.filter(original_deadline__isnull=True).update(original_deadline=F("deadline"))
     _sync_involved(ctx, "hazards", "hazard")
 
 

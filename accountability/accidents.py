@@ -1,0 +1,75 @@
+"""Accident services: 补报 (493号令 Art 13) re-grades and widens an open case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .cases import extend_case_to_grade
+from .grading import grade_rank, late_report_window_days
+from .models import Accident, Case, CaseState, CasualtyRevision
+
+
+def report_casualties(
+    *,
+    accident: Accident,
+    deaths: int,
+    serious_injuries: int,
+    direct_loss_yuan: Decimal | int | str,
+    at: dt.datetime | None = None,
+    note: str = "",
+    by=None,
+) -> CasualtyRevision:
+    """Record a 补报 within the window; the grade follows, and an open case gains the newly reached levels."""
+    at = at or timezone.now()
+    window = late_report_window_days(
+        accident.sector.ancestor_codes(), frozenset(settings.DUTYCHAIN["SHORT_REPORT_WINDOW_SECTORS"])
+    )
+    if at < accident.occurred_at:
+        raise ValidationError({"at": f"{accident.code}: 补报时间早于事故发生时间"})
+    if at - accident.occurred_at > dt.timedelta(days=window):
+        raise ValidationError(
+            {
+                "at": f"{accident.code}: 已超过补报期限（事故发生之日起 {window} 日），伤亡变化不再补报，等级不变"
+            }
+        )
+    for name, value in (("deaths", deaths), ("serious_injuries", serious_injuries)):
+        if int(value) < 0:
+            raise ValidationError({name: f"{accident.code}: 人数不能为负"})
+    loss = Decimal(str(direct_loss_yuan))
+    if loss < 0:
+        raise ValidationError({"direct_loss_yuan": f"{accident.code}: 直接经济损失不能为负"})
+    with transaction.atomic():
+        locked = Accident.objects.select_for_update().get(pk=accident.pk)
+        revision = CasualtyRevision(
+            accident=locked,
+            at=at,
+            by=by,
+            note=note,
+            deaths_before=locked.deaths,
+            serious_injuries_before=locked.serious_injuries,
+            loss_before=locked.direct_loss_yuan,
+            grade_before=locked.grade,
+            deaths_after=int(deaths),
+            serious_injuries_after=int(serious_injuries),
+            loss_after=loss,
+        )
+        locked.deaths, locked.serious_injuries, locked.direct_loss_yuan = (
+            int(deaths),
+            int(serious_injuries),
+            loss,
+        )
+        locked._history_user = by
+        locked.save()
+        revision.grade_after = locked.grade
+        revision.save()
+        case = Case.objects.filter(accident=locked, state=CaseState.OPEN).first()
+        if case is not None and grade_rank(locked.grade) > grade_rank(case.grade or None):
+            extend_case_to_grade(case=case)
+    accident.refresh_from_db()
+    return revision

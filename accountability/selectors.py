@@ -1,0 +1,117 @@
+"""Reads of the accountability app: cases with their records, a person's lifelong record (终身追责)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from responsibility.models import Person
+
+from .models import AccountabilityRecord, Case, Decision, Measure
+
+
+def case_records(case: Case) -> list[AccountabilityRecord]:
+    """Records in chain order, each with `decision_history` (oldest first) and `current_decision`."""
+    records = list(
+        case.records.order_by("order", "id").prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("decided_by", "amends")
+                .prefetch_related(Prefetch("measures", queryset=Measure.objects.order_by("id")))
+                .order_by("decided_at", "id"),
+            )
+        )
+    )
+    for record in records:
+        history = list(record.decisions.all())
+        amended = {d.amends_id for d in history if d.amends_id}
+        record.decision_history = history
+        record.current_decision = next((d for d in reversed(history) if d.pk not in amended), None)
+    return records
+
+
+def case_as_codes(case: Case) -> dict:
+    """The JSON of DESIGN §4 for `open_case`."""
+    return {
+        "case": case.code,
+        "source": case.source_label,
+        "grade": case.grade or None,
+        "records": [
+            {
+                "track": r.track,
+                "unit": r.unit_code or None,
+                "position": r.position_code or None,
+                "person": r.person_code or None,
+                "types": list(r.types),
+            }
+            for r in case.records.order_by("order", "id")
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class WeighingMeasure:
+    measure: Measure
+    until: dt.date | None
+
+    @property
+    def still_weighs(self) -> bool:
+        return self.until is not None and timezone.localdate() < self.until
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=d)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def person_accountability(person: Person) -> list[dict]:
+    """终身追责: every record of a person across cases and positions, with each measure's weighing period."""
+    records = list(
+        AccountabilityRecord.objects.filter(person=person)
+        .select_related("case")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.prefetch_related("measures").order_by("decided_at", "id"),
+            )
+        )
+        .order_by("case__event_day", "order")
+    )
+    result = []
+    for record in records:
+        history = list(record.decisions.all())
+        amended = {d.amends_id for d in history if d.amends_id}
+        current = next((d for d in reversed(history) if d.pk not in amended), None)
+        weighing = []
+        if current is not None:
+            decided_on = timezone.localdate(current.decided_at)
+            for measure in current.measures.all():
+                until = _add_months(decided_on, measure.period_months) if measure.period_months else None
+                weighing.append(WeighingMeasure(measure, until))
+        result.append(
+            {
+                "record": record,
+                "case": record.case,
+                "current": current,
+                "history": history,
+                "measures": weighing,
+            }
+        )
+    return result
+
+
+def records_by_track(records: list[AccountabilityRecord]) -> dict[str, list[AccountabilityRecord]]:
+    grouped: dict[str, list[AccountabilityRecord]] = defaultdict(list)
+    for record in records:
+        grouped[record.track].append(record)
+    return grouped
