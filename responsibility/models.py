@@ -11,6 +11,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 CODE_HELP = "稳定编码：字母、数字、下划线、点、短横线"
@@ -167,6 +168,7 @@ class Region(TreeNode):
         verbose_name = "行政区划"
         verbose_name_plural = "行政区划"
         ordering = ["path"]
+        permissions = [("inspect_region", "纪检监察：查看本区划内的责任链与案件")]
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
@@ -240,6 +242,10 @@ class Unit(TreeNode):
         verbose_name = "单位"
         verbose_name_plural = "单位"
         ordering = ["path"]
+        permissions = [
+            ("act_for_enterprise", "企业用户：查看并填报本企业"),
+            ("regulate_unit", "监管人员：以本部门/乡镇身份监管"),
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
@@ -266,6 +272,16 @@ class Unit(TreeNode):
 class Person(models.Model):
     code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
     name = models.CharField("姓名", max_length=100, db_index=True)
+    email = models.EmailField("电子邮箱", blank=True)
+    # The login of this person, if any: reminders reach them in the app as well as by mail.
+    user = models.OneToOneField(
+        "auth.User",
+        verbose_name="系统账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
     history = HistoricalRecords()
 
     objects = CodedQuerySet.as_manager()
@@ -517,3 +533,22 @@ class Inspection(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.date}"
+
+
+# ---- object permissions (django-guardian, direct foreign keys: one indexed join, no generic lookups) ----
+
+
+class UnitUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+
+
+class UnitGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+
+
+class RegionUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+
+class RegionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)

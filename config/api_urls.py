@@ -1,0 +1,3 @@
+"""/api/v1/: each app's api/urls.py."""
+
+urlpatterns = []

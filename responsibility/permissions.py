@@ -1,0 +1,203 @@
+"""Who may see what: roles, and the scope of each user computed once per request.
+
+Roles are groups; scope comes from django-guardian object permissions on the objects that define
+it (a region for 纪检监察, a department or township unit for 监管人员, an enterprise for 企业用户).
+Scope is expressed as *grants* — (region subtree, sectors or all, one enterprise or any) — and
+applied to lists as one subquery, never as a per-row permission check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import (
+    Duty,
+    RegionGroupObjectPermission,
+    RegionUserObjectPermission,
+    Unit,
+    UnitGroupObjectPermission,
+    UnitKind,
+    UnitUserObjectPermission,
+)
+
+
+class Role:
+    ADMIN = "admin"  # 安委办
+    INSPECTOR = "inspector"  # 纪检监察
+    REGULATOR = "regulator"  # 部门/乡镇监管人员
+    ENTERPRISE = "enterprise"  # 企业用户
+    NONE = "none"
+
+
+# Group names as the admin shows them; the role is what the code reads.
+ROLE_GROUPS = {
+    Role.ADMIN: "安委办",
+    Role.INSPECTOR: "纪检监察",
+    Role.REGULATOR: "监管人员",
+    Role.ENTERPRISE: "企业用户",
+}
+ROLE_OF_GROUP = {name: role for role, name in ROLE_GROUPS.items()}
+# The strongest role wins when a user is in several groups.
+ROLE_ORDER = [Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE]
+
+INSPECT_REGION = "inspect_region"
+REGULATE_UNIT = "regulate_unit"
+ACT_FOR_ENTERPRISE = "act_for_enterprise"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Events and enterprises in `region_path`'s subtree, in `sector_paths` (None = all), of `enterprise_id` (None = any)."""
+
+    region_path: str
+    sector_paths: tuple[str, ...] | None = None
+    enterprise_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Visibility:
+    role: str
+    everything: bool = False
+    grants: tuple[Grant, ...] = ()
+    enterprise_ids: frozenset[int] = frozenset()  # an enterprise user's own enterprises
+    unit_ids: frozenset[int] = frozenset()  # a regulator's own units
+    region_ids: frozenset[int] = frozenset()  # an inspector's regions
+    user_id: int | None = field(default=None, compare=False)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def _grant_q(self, region_field: str, sector_field: str | None, enterprise_field: str | None) -> Q:
+        parts = []
+        for grant in self.grants:
+            q = Q(**{f"{region_field}__path__startswith": grant.region_path})
+            if grant.sector_paths is not None and sector_field is not None:
+                q &= reduce(or_, (Q(**{f"{sector_field}__path__startswith": p}) for p in grant.sector_paths))
+            if grant.enterprise_id is not None and enterprise_field is not None:
+                q &= Q(**{enterprise_field: grant.enterprise_id})
+            parts.append(q)
+        return reduce(or_, parts) if parts else Q(pk__in=[])
+
+    def enterprises(self) -> QuerySet[Unit]:
+        """The enterprises this user may see (lazy: used as a subquery)."""
+        qs = Unit.objects.filter(kind=UnitKind.ENTERPRISE)
+        if self.everything:
+            return qs
+        if self.role == Role.ENTERPRISE:
+            return qs.filter(pk__in=self.enterprise_ids)
+        if not self.grants:
+            return qs.none()
+        # An enterprise is in a grant's sectors when one of its sectors lies under them.
+        return qs.filter(pk__in=Unit.objects.filter(self._grant_q("region", "sectors", "pk")).values("pk"))
+
+    def visible_enterprise_ids(self):
+        return self.enterprises().values("pk")
+
+    def filter_by_enterprise(self, qs: QuerySet, enterprise_field: str = "enterprise") -> QuerySet:
+        if self.everything:
+            return qs
+        return qs.filter(**{f"{enterprise_field}__in": self.visible_enterprise_ids()})
+
+    def filter_events(
+        self, qs: QuerySet, *, enterprise_field="enterprise", region_field="region", sector_field="sector"
+    ) -> QuerySet:
+        """Accidents (or anything with an optional enterprise, a region and a sector) this user may see."""
+        if self.everything:
+            return qs
+        by_enterprise = Q(**{f"{enterprise_field}__in": self.visible_enterprise_ids()})
+        if self.role == Role.ENTERPRISE:
+            return qs.filter(by_enterprise)
+        return qs.filter(by_enterprise | self._grant_q(region_field, sector_field, enterprise_field))
+
+    def sees_enterprise(self, enterprise: Unit) -> bool:
+        return self.everything or self.enterprises().filter(pk=enterprise.pk).exists()
+
+
+def role_of(user) -> str:
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
+        return Role.NONE
+    if user.is_superuser:
+        return Role.ADMIN
+    names = {g.name for g in user.groups.all()}
+    roles = {ROLE_OF_GROUP[n] for n in names if n in ROLE_OF_GROUP}
+    return next((r for r in ROLE_ORDER if r in roles), Role.NONE)
+
+
+def _unit_perm_ids(user: User, codename: str) -> set[int]:
+    direct = UnitUserObjectPermission.objects.filter(user=user, permission__codename=codename)
+    via_groups = UnitGroupObjectPermission.objects.filter(group__user=user, permission__codename=codename)
+    return set(direct.values_list("content_object_id", flat=True)) | set(
+        via_groups.values_list("content_object_id", flat=True)
+    )
+
+
+def _region_perm_ids(user: User, codename: str) -> set[int]:
+    direct = RegionUserObjectPermission.objects.filter(user=user, permission__codename=codename)
+    via_groups = RegionGroupObjectPermission.objects.filter(group__user=user, permission__codename=codename)
+    return set(direct.values_list("content_object_id", flat=True)) | set(
+        via_groups.values_list("content_object_id", flat=True)
+    )
+
+
+def _regulator_grants(unit_ids: set[int]) -> tuple[Grant, ...]:
+    """A regulator sees what its units' duties cover today: their region subtree, sectors and enterprise."""
+    duties = (
+        Duty.objects.on(timezone.localdate())
+        .filter(Q(holder_unit_id__in=unit_ids) | Q(holder_position__unit_id__in=unit_ids))
+        .select_related("region", "holder_unit__region", "holder_position__unit__region")
+        .prefetch_related("sectors")
+    )
+    grants = set()
+    for duty in duties:
+        region = duty.region if duty.region_id else duty.unit.region
+        sectors = tuple(sorted(s.path for s in duty.sectors.all())) or None
+        grants.add(Grant(region.path, sectors, duty.enterprise_id))
+    return tuple(sorted(grants, key=lambda g: (g.region_path, g.sector_paths or (), g.enterprise_id or 0)))
+
+
+def visibility_for(user) -> Visibility:
+    """The user's scope, computed once (cache it on the request: `request_visibility`)."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Visibility(role, everything=True, user_id=user.pk)
+    if role == Role.INSPECTOR:
+        from .models import Region
+
+        region_ids = _region_perm_ids(user, INSPECT_REGION)
+        paths = Region.objects.filter(pk__in=region_ids).values_list("path", flat=True)
+        return Visibility(
+            role,
+            grants=tuple(Grant(p) for p in sorted(paths)),
+            region_ids=frozenset(region_ids),
+            user_id=user.pk,
+        )
+    if role == Role.REGULATOR:
+        unit_ids = _unit_perm_ids(user, REGULATE_UNIT)
+        return Visibility(
+            role, grants=_regulator_grants(unit_ids), unit_ids=frozenset(unit_ids), user_id=user.pk
+        )
+    if role == Role.ENTERPRISE:
+        return Visibility(
+            role, enterprise_ids=frozenset(_unit_perm_ids(user, ACT_FOR_ENTERPRISE)), user_id=user.pk
+        )
+    return Visibility(Role.NONE, user_id=getattr(user, "pk", None))
+
+
+def request_visibility(request) -> Visibility:
+    """Once per request, however many lists and checks use it."""
+    cached = getattr(request, "_visibility", None)
+    if cached is None:
+        cached = visibility_for(request.user)
+        request._visibility = cached
+    return cached
+
+
+def ensure_role_groups() -> dict[str, Group]:
+    return {role: Group.objects.get_or_create(name=name)[0] for role, name in ROLE_GROUPS.items()}
