@@ -179,7 +179,9 @@ class Region(TreeNode):
 
     def clean(self):
         super().clean()
-        if self.parent and LEVEL_RANK[self.level] <= LEVEL_RANK[self.parent.level]:
+        if not self.parent or self.level not in LEVEL_RANK:
+            return  # a missing or unknown level is reported by field validation
+        if LEVEL_RANK[self.level] <= LEVEL_RANK[self.parent.level]:
             raise ValidationError({"level": f"{self.code}: 层级必须低于上级区划 {self.parent.code}"})
 
 
