@@ -262,11 +262,16 @@ class Unit(TreeNode):
         return self.parent.enterprise_id if self.parent else None
 
     def save(self, *args, **kwargs):
+        existed, before = self.pk is not None, self.enterprise_id
+        # Known before the insert except for a new enterprise, which is its own enterprise once it has a pk.
+        self.enterprise_id = self.compute_enterprise_id()
         super().save(*args, **kwargs)
-        enterprise_id = self.compute_enterprise_id()
-        if enterprise_id != self.enterprise_id:
-            self.enterprise_id = enterprise_id
-            type(self).objects.filter(pk=self.pk).update(enterprise_id=enterprise_id)
+        if self.is_enterprise and self.enterprise_id is None:
+            self.enterprise_id = self.pk
+            type(self).objects.filter(pk=self.pk).update(enterprise_id=self.pk)
+            # The history row was written a moment ago without it; it is part of the same creation.
+            type(self).history.filter(id=self.pk, enterprise_id__isnull=True).update(enterprise_id=self.pk)
+        if existed and before != self.enterprise_id:
             for child in self.children.all():
                 child.save()
 
