@@ -1,0 +1,207 @@
+"""Forms of the pages: they parse and show errors; every write goes through accountability/cases.py."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from responsibility.models import DutyType, Person, Position, Track, Unit
+
+from .grading import Grade
+from .measures import BY_CODE as MEASURE_KINDS
+from .measures import CRIMINAL_ARTICLES
+from .measures import choices as measure_choices
+from .models import Finding
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TraceForm(forms.Form):
+    """An accident, a hazard, or an enterprise with sector, day and grade (DESIGN §4 `trace`)."""
+
+    accident = forms.CharField(
+        label="事故编码",
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "accident-codes"}),
+    )
+    hazard = forms.CharField(
+        label="隐患编码",
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "hazard-codes"}),
+    )
+    enterprise = forms.CharField(
+        label="企业编码",
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "enterprise-codes"}),
+    )
+    sector = forms.ChoiceField(label="行业领域", required=False)
+    date = forms.DateField(label="日期", required=False, widget=DATE_INPUT)
+    grade = forms.ChoiceField(
+        label="事故等级", required=False, choices=[("", "（无：按县级追溯）"), *Grade.choices]
+    )
+    unit = forms.CharField(label="事发车间/班组编码", required=False, max_length=64)
+    post = forms.CharField(label="事发岗位编码", required=False, max_length=64)
+
+    def __init__(self, *args, sectors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = [("", "—")] + [(c, f"{n}（{c}）") for c, n in sectors]
+
+    def clean(self):
+        data = super().clean()
+        chosen = [name for name in ("accident", "hazard", "enterprise") if data.get(name)]
+        if len(chosen) > 1:
+            raise ValidationError("请只选择一项：事故、隐患，或企业＋行业＋日期")
+        if data.get("enterprise"):
+            for name, label in (("sector", "行业领域"), ("date", "日期")):
+                if not data.get(name):
+                    self.add_error(name, f"按企业追溯须选择{label}")
+        elif data.get("unit") or data.get("post"):
+            self.add_error("unit", "车间/班组和岗位只在按企业追溯时使用")
+        return data
+
+    @property
+    def mode(self) -> str | None:
+        data = getattr(self, "cleaned_data", {})
+        return next((n for n in ("accident", "hazard", "enterprise") if data.get(n)), None)
+
+
+class FindingForm(forms.Form):
+    finding = forms.ChoiceField(label="认定结论", choices=Finding.choices)
+    grounds = forms.CharField(
+        label="事实与依据",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="尽职免责须写明履职事实与依据",
+    )
+
+
+class AmendForm(FindingForm):
+    reason = forms.CharField(label="更正理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MeasureForm(forms.Form):
+    kind = forms.ChoiceField(label="处理措施", required=False)
+    detail = forms.CharField(label="具体内容", required=False, max_length=2000)
+    period_months = forms.IntegerField(label="影响期（月）", required=False, min_value=1, max_value=600)
+    amount_yuan = forms.DecimalField(
+        label="金额（元）", required=False, max_digits=16, decimal_places=2, min_value=0
+    )
+    article = forms.ChoiceField(
+        label="刑法条款",
+        required=False,
+        choices=[("", "—")] + [(code, f"第{code}条 {name}") for code, name in CRIMINAL_ARTICLES.items()],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "—")] + measure_choices()
+
+    def as_measure(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("kind"):
+            return None
+        return {
+            "kind": data["kind"],
+            "detail": data.get("detail") or "",
+            "period_months": data.get("period_months"),
+            "amount_yuan": data.get("amount_yuan"),
+            "article": data.get("article") or "",
+        }
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("kind") and any(data.get(f) for f in ("detail", "amount_yuan", "article")):
+            self.add_error("kind", "请选择处理措施")
+        return data
+
+
+MeasureFormSet = forms.formset_factory(MeasureForm, extra=3, max_num=10)
+
+
+def measure_needs() -> dict[str, dict]:
+    """For the page script: which measure kinds need an amount or an article."""
+    return {
+        code: {"amount": kind.needs_amount, "article": kind.needs_article, "person": kind.needs_person}
+        for code, kind in MEASURE_KINDS.items()
+    }
+
+
+class CauseForm(forms.Form):
+    cause = forms.CharField(label="事故（隐患）原因", widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CorrectiveActionForm(forms.Form):
+    description = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 2}))
+    responsible = forms.CharField(label="责任单位/人", required=False, max_length=200)
+    due_on = forms.DateField(label="完成期限", required=False, widget=DATE_INPUT)
+
+
+class CompleteActionForm(forms.Form):
+    done_on = forms.DateField(label="完成日期", widget=DATE_INPUT, initial=timezone.localdate)
+
+
+class EducationForm(forms.Form):
+    held_on = forms.DateField(label="日期", widget=DATE_INPUT, initial=timezone.localdate)
+    description = forms.CharField(label="警示教育内容", widget=forms.Textarea(attrs={"rows": 2}))
+    participants = forms.IntegerField(label="参加人数", min_value=0, initial=0)
+
+
+class AddSubjectForm(forms.Form):
+    """An investigator names a subject the chain did not, always with the reason."""
+
+    track = forms.ChoiceField(label="责任轨道", choices=Track.choices)
+    types = forms.MultipleChoiceField(
+        label="责任类型", choices=DutyType.choices, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    unit = forms.CharField(label="单位编码", required=False, max_length=64)
+    position = forms.CharField(label="岗位编码", required=False, max_length=64)
+    person = forms.CharField(label="人员编码", required=False, max_length=64)
+    reason = forms.CharField(label="增列理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        for name, model in (("unit", Unit), ("position", Position), ("person", Person)):
+            code = (data.get(name) or "").strip()
+            if not code:
+                data[name] = None
+                continue
+            qs = model.objects.select_related("unit__region") if model is Position else model.objects
+            if model is Unit:
+                qs = qs.select_related("region")
+            obj = qs.filter(code=code).first()
+            if obj is None:
+                self.add_error(name, f"编码 {code} 不存在")
+            data[name] = obj
+        if not self.errors and data.get("unit") is None and data.get("person") is None:
+            if data.get("position") is None:
+                raise ValidationError("增列的责任主体须有单位或人员")
+        return data
+
+
+MEASURE_KEY = re.compile(r"^measures\[(\d+)\]\.(\w+)$")
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError, measure_forms=()) -> None:
+    """Show a service's ValidationError on the form: on the field it names, or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for key, errors in error.error_dict.items():
+        messages = ValidationError(errors).messages
+        match = MEASURE_KEY.match(key)
+        if match and int(match[1]) < len(measure_forms):
+            target = measure_forms[int(match[1])]
+            field = match[2] if match[2] in target.fields else None
+            target.add_error(field, messages)
+            if "处理措施有误，见下方标注" not in form.non_field_errors():
+                form.add_error(None, "处理措施有误，见下方标注")
+        elif key in form.fields:
+            form.add_error(key, messages)
+        else:
+            form.add_error(None, messages)

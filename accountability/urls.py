@@ -1,0 +1,34 @@
+"""The accountability pages (templates/accountability/)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "accountability"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("trace/", views.trace, name="trace"),
+    path("trace/json/", views.trace_json, name="trace_json"),
+    path("accidents/", views.accident_list, name="accident_list"),
+    path("accidents/ledger.xlsx", views.accident_ledger, name="accident_ledger"),
+    path("accidents/<str:code>/", views.accident_detail, name="accident_detail"),
+    path("hazards/", views.hazard_list, name="hazard_list"),
+    path("hazards/ledger.xlsx", views.hazard_ledger, name="hazard_ledger"),
+    path("hazards/<str:code>/", views.hazard_detail, name="hazard_detail"),
+    path("enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("enterprises/<str:code>/", views.enterprise_detail, name="enterprise_detail"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/open/", views.case_open, name="case_open"),
+    path("cases/<str:code>/", views.case_workbench, name="case_workbench"),
+    path("cases/<str:code>/cause/", views.case_cause, name="case_cause"),
+    path("cases/<str:code>/actions/", views.case_action_add, name="case_action_add"),
+    path("cases/<str:code>/actions/<int:pk>/done/", views.case_action_done, name="case_action_done"),
+    path("cases/<str:code>/education/", views.case_education, name="case_education"),
+    path("cases/<str:code>/subjects/", views.case_add_subject, name="case_add_subject"),
+    path("cases/<str:code>/close/", views.case_close, name="case_close"),
+    path("cases/<str:code>/records/<int:pk>/", views.record_detail, name="record_detail"),
+    path("cases/<str:code>/report/", views.case_report, name="case_report"),
+    path("cases/<str:code>/report.docx", views.case_report_docx, name="case_report_docx"),
+]

@@ -1,0 +1,214 @@
+"""The responsibility matrix page: for a region and a day, who owes which duty type in which sector.
+
+The coverage report (责任真空, 多头管理) is shown with it, limited to the region and the user's scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from .chain import STORED_SUPERVISION_TYPES, scope_region
+from .coverage import coverage_report
+from .forms import MatrixForm
+from .models import LEVEL_RANK, Duty, DutyType, Region, RegionLevel, Sector, Tenure, Track
+from .permissions import Role, Visibility, request_visibility
+
+MATRIX_ROLES = {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}
+
+# ---- page plumbing shared by every page (base.html reads `role` and `nav`) ----------------------------
+
+NAV = [
+    # (url name, label, roles that see it)
+    ("accountability:dashboard", "驾驶舱", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
+    ("accountability:trace", "责任链追溯", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+    ("accountability:case_list", "一案双查", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
+    ("accountability:accident_list", "事故", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+    ("accountability:hazard_list", "隐患台账", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+    ("responsibility:matrix", "责任矩阵", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
+    ("accountability:enterprise_list", "企业", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+]
+ROLE_LABELS = {
+    Role.ADMIN: "安委办",
+    Role.INSPECTOR: "纪检监察",
+    Role.REGULATOR: "监管人员",
+    Role.ENTERPRISE: "企业用户",
+    Role.NONE: "未分配角色",
+}
+
+
+def page_context(request) -> dict:
+    """Role and navigation for base.html (one role lookup per request, shared with the scope)."""
+    vis = request_visibility(request)
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    nav = [
+        {"url": reverse(name), "label": label, "active": current == name}
+        for name, label, roles in NAV
+        if vis.role in roles
+    ]
+    return {"role": vis.role, "role_label": ROLE_LABELS.get(vis.role, ""), "nav": nav}
+
+
+def render_page(request, template: str, context: dict, status: int = 200):
+    return render(request, template, {**page_context(request), **context}, status=status)
+
+
+def allowed_regions(vis: Visibility):
+    """The regions whose matrix this user may read: everything for 安委办, else the subtrees of their grants."""
+    if vis.everything:
+        return Region.objects.all()
+    if not vis.grants:
+        return Region.objects.none()
+    return Region.objects.filter(reduce(or_, (Q(path__startswith=g.region_path) for g in vis.grants)))
+
+
+def _duties(region: Region, day: dt.date, track: str, vis: Visibility) -> list[Duty]:
+    """Duties on `day` whose scope covers the region from above or lies inside it."""
+    ancestors = region.ancestor_codes()
+
+    def around(prefix: str) -> Q:
+        return Q(**{f"{prefix}path__startswith": region.path}) | Q(**{f"{prefix}code__in": ancestors})
+
+    scoped = (Q(region__isnull=False) & around("region__")) | (
+        Q(region__isnull=True) & (around("holder_unit__region__") | around("holder_position__unit__region__"))
+    )
+    qs = Duty.objects.on(day).filter(scoped)
+    if track == Track.SUPERVISION:
+        qs = qs.filter(type__in=STORED_SUPERVISION_TYPES)
+    elif track == Track.ENTERPRISE:
+        qs = qs.exclude(type__in=STORED_SUPERVISION_TYPES)
+    if not vis.everything:
+        visible = vis.visible_enterprise_ids()
+        qs = qs.filter(
+            Q(type__in=STORED_SUPERVISION_TYPES)
+            | Q(holder_unit__enterprise__in=visible)
+            | Q(holder_position__unit__enterprise__in=visible)
+        )
+    return list(
+        qs.select_related("region", "holder_unit__region", "holder_position__unit__region")
+        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code")))
+        .order_by("code")
+    )
+
+
+def build_matrix(duties: list[Duty], sectors: list[Sector], holders: dict[int, object]) -> list[dict]:
+    """Rows (a position or a unit holding duties) × sector columns, each cell the duty types covering it."""
+    rows: dict[tuple, dict] = {}
+    for duty in duties:
+        unit = duty.unit
+        key = ("p", duty.holder_position_id) if duty.holder_position_id else ("u", duty.holder_unit_id)
+        row = rows.get(key)
+        if row is None:
+            position = duty.holder_position
+            row = rows[key] = {
+                "unit": unit,
+                "region": unit.region,
+                "level_label": RegionLevel(unit.region.level).label,
+                "position": position,
+                "person": holders.get(position.pk) if position else None,
+                "vacant": position is not None and position.pk not in holders,
+                "is_enterprise": unit.enterprise_id is not None,
+                "cells": [[] for _ in sectors],
+                "scope_region": scope_region(duty),
+            }
+        codes = {s.code for s in duty.sectors.all()}
+        for i, sector in enumerate(sectors):
+            path = sector.ancestor_codes()
+            if codes and codes.isdisjoint(path):
+                continue
+            how = "all" if not codes else ("direct" if sector.code in codes else "inherited")
+            cell = row["cells"][i]
+            if all(c["type"] != duty.type for c in cell):
+                cell.append(
+                    {"type": duty.type, "label": DutyType(duty.type).label, "how": how, "duty": duty.code}
+                )
+    return sorted(
+        rows.values(),
+        key=lambda r: (
+            r["is_enterprise"],
+            LEVEL_RANK[r["region"].level],
+            r["unit"].path,
+            r["position"].code if r["position"] else "",
+        ),
+    )
+
+
+@login_required
+def matrix(request):
+    vis = request_visibility(request)
+    if vis.role not in MATRIX_ROLES:
+        raise Http404
+    regions = allowed_regions(vis).order_by("path")
+    form = MatrixForm(request.GET or None, regions=regions.values_list("code", "name", "level"))
+    status = 200
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        region_code, day, track = data["region"], data["date"], data["track"]
+    else:
+        if form.is_bound and "region" in form.errors:
+            raise Http404  # a region outside the user's scope, as for any object lookup
+        status = 400 if form.is_bound else 200
+        first = regions.first()
+        if first is None:
+            raise Http404
+        region_code, day, track = first.code, timezone.localdate(), Track.SUPERVISION
+    day = day or timezone.localdate()
+    region = get_object_or_404(regions, code=region_code)
+
+    sectors = list(Sector.objects.order_by("path"))
+    duties = _duties(region, day, track, vis)
+    holders = {
+        t.position_id: t.person
+        for t in Tenure.objects.on(day)
+        .filter(position_id__in={d.holder_position_id for d in duties if d.holder_position_id})
+        .select_related("person")
+    }
+    rows = build_matrix(duties, sectors, holders)
+
+    report = coverage_report(day)
+    visible = None if vis.everything else set(vis.enterprises().values_list("pk", flat=True))
+    gaps = [
+        {
+            "enterprise": g.enterprise,
+            "sector": g.sector,
+            "type_label": DutyType(g.type).label,
+            "reason": g.reason,
+        }
+        for g in report.gaps
+        if g.enterprise.region.path.startswith(region.path)
+        and (visible is None or g.enterprise.pk in visible)
+    ]
+    ancestors = set(region.ancestor_codes())
+    overlaps = [
+        o
+        for o in report.overlaps
+        if o.units and (o.units[0].region.path.startswith(region.path) or o.region_code in ancestors)
+    ]
+    gap_sectors = {g["sector"].code for g in gaps}
+    columns = [
+        {"sector": s, "gap": s.code in gap_sectors, "depth": len(s.ancestor_codes()) - 1} for s in sectors
+    ]
+    return render_page(
+        request,
+        "responsibility/matrix.html",
+        {
+            "form": form,
+            "region": region,
+            "day": day,
+            "track": track,
+            "columns": columns,
+            "rows": rows,
+            "n_vacant": sum(1 for r in rows if r["vacant"]),
+            "gaps": gaps,
+            "overlaps": overlaps,
+        },
+        status=status,
+    )
