@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,8 +11,44 @@ from django.db import transaction
 from django.utils import timezone
 
 from .cases import extend_case_to_grade
-from .grading import grade_rank, late_report_window_days
+from .grading import grade_rank, late_report_window_days, within_late_report_window
 from .models import Accident, Case, CaseState, CasualtyRevision
+
+
+def check_casualty_report(
+    *,
+    accident: Accident,
+    deaths: int,
+    serious_injuries: int,
+    direct_loss_yuan: Decimal | int | str,
+    at: dt.datetime,
+) -> Decimal:
+    """What `report_casualties` refuses (keyed by its argument names); returns the loss as a Decimal."""
+    window = late_report_window_days(
+        accident.sector.ancestor_codes(), frozenset(settings.DUTYCHAIN["SHORT_REPORT_WINDOW_SECTORS"])
+    )
+    if at < accident.occurred_at:
+        raise ValidationError({"at": f"{accident.code}: 补报时间早于事故发生时间"})
+    if not within_late_report_window(accident.event_day, at, window):
+        raise ValidationError(
+            {
+                "at": f"{accident.code}: 已超过补报期限（事故发生之日起 {window} 日），伤亡变化不再补报，等级不变"
+            }
+        )
+    for name, value in (("deaths", deaths), ("serious_injuries", serious_injuries)):
+        try:
+            count = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError({name: f"{accident.code}: 人数须为整数"}) from None
+        if count < 0:
+            raise ValidationError({name: f"{accident.code}: 人数不能为负"})
+    try:
+        loss = Decimal(str(direct_loss_yuan))
+    except InvalidOperation:
+        raise ValidationError({"direct_loss_yuan": f"{accident.code}: 直接经济损失须为数字"}) from None
+    if not loss.is_finite() or loss < 0:
+        raise ValidationError({"direct_loss_yuan": f"{accident.code}: 直接经济损失不能为负"})
+    return loss
 
 
 def report_casualties(
@@ -27,23 +63,13 @@ def report_casualties(
 ) -> CasualtyRevision:
     """Record a 补报 within the window; the grade follows, and an open case gains the newly reached levels."""
     at = at or timezone.now()
-    window = late_report_window_days(
-        accident.sector.ancestor_codes(), frozenset(settings.DUTYCHAIN["SHORT_REPORT_WINDOW_SECTORS"])
+    loss = check_casualty_report(
+        accident=accident,
+        deaths=deaths,
+        serious_injuries=serious_injuries,
+        direct_loss_yuan=direct_loss_yuan,
+        at=at,
     )
-    if at < accident.occurred_at:
-        raise ValidationError({"at": f"{accident.code}: 补报时间早于事故发生时间"})
-    if at - accident.occurred_at > dt.timedelta(days=window):
-        raise ValidationError(
-            {
-                "at": f"{accident.code}: 已超过补报期限（事故发生之日起 {window} 日），伤亡变化不再补报，等级不变"
-            }
-        )
-    for name, value in (("deaths", deaths), ("serious_injuries", serious_injuries)):
-        if int(value) < 0:
-            raise ValidationError({name: f"{accident.code}: 人数不能为负"})
-    loss = Decimal(str(direct_loss_yuan))
-    if loss < 0:
-        raise ValidationError({"direct_loss_yuan": f"{accident.code}: 直接经济损失不能为负"})
     with transaction.atomic():
         locked = Accident.objects.select_for_update().get(pk=accident.pk)
         revision = CasualtyRevision(

@@ -16,9 +16,10 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from responsibility.chain import Link
-from responsibility.models import Person, Position, Track, Unit
+from responsibility.models import DutyType, Person, Position, Track, Unit
 
 from .events import accident_event, hazard_event, load_accident, load_hazard
+from .grading import INVESTIGATION_EXTENSION_MAX_DAYS
 from .measures import BY_CODE as MEASURE_KINDS
 from .measures import CRIMINAL_ARTICLES
 from .models import (
@@ -199,18 +200,24 @@ def add_subject(
     by=None,
 ) -> AccountabilityRecord:
     """An investigator names a subject the chain did not (an official who colluded, say), with the reason."""
-    _require_open(case)
-    if not reason.strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise ValidationError({"reason": "增列责任主体必须写明理由"})
     if track not in Track.values:
         raise ValidationError({"track": f"unknown track {track!r}"})
+    types = list(types or [])
+    unknown = [t for t in types if t not in DutyType.values]
+    if not types or unknown:
+        raise ValidationError(
+            {"types": f"须写明责任类型（未知：{', '.join(unknown)}）" if unknown else "须写明责任类型"}
+        )
     if unit is None and person is None:
         raise ValidationError({"person": "增列的责任主体须有单位或人员"})
     if position is not None and unit is None:
         unit = position.unit
+    if position is not None and position.unit_id != unit.pk:
+        raise ValidationError({"position": f"{position.code} 不属于 {unit.code}"})
     key = _subject_key(track, unit, position, person)
-    if case.records.filter(track=track, unit_code=key[1], position_code=key[2], person_code=key[3]).exists():
-        raise ValidationError({"person": "该责任主体已在本案中"})
     snapshot = {
         "event_day": case.event_day.isoformat(),
         "unit_code": key[1],
@@ -224,36 +231,48 @@ def add_subject(
         "person_code": key[3],
         "person_name": person.name if person else "",
         "vacant": False,
-        "types": list(types),
+        "types": types,
         "links": [{"type": t, "basis": reason, "source": "investigation"} for t in types],
     }
-    order = (case.records.aggregate(m=Max("order"))["m"] or 0) + 1
-    record = AccountabilityRecord(
-        case=case,
-        track=track,
-        types=list(types),
-        unit=unit,
-        position=position,
-        person=person,
-        unit_code=key[1],
-        position_code=key[2],
-        person_code=key[3],
-        snapshot=snapshot,
-        origin=RecordOrigin.ADDED,
-        added_reason=reason,
-        order=order,
-    )
-    record.full_clean()
-    record.save()
+    with transaction.atomic():
+        _require_open(case)
+        if case.records.filter(
+            track=track, unit_code=key[1], position_code=key[2], person_code=key[3]
+        ).exists():
+            raise ValidationError({"person": "该责任主体已在本案中"})
+        record = AccountabilityRecord(
+            case=case,
+            track=track,
+            types=types,
+            unit=unit,
+            position=position,
+            person=person,
+            unit_code=key[1],
+            position_code=key[2],
+            person_code=key[3],
+            snapshot=snapshot,
+            origin=RecordOrigin.ADDED,
+            added_reason=reason,
+            order=(case.records.aggregate(m=Max("order"))["m"] or 0) + 1,
+        )
+        record.full_clean()
+        record.save()
     return record
 
 
 # ---- findings, measures, amendments ------------------------------------------------------------------
 
 
-def _require_open(case: Case) -> None:
-    if case.state == CaseState.CLOSED:
-        raise ValidationError({"case": f"{case.code}: 案件已结案，不能再修改"})
+def _require_open(case: Case) -> Case:
+    """The case as stored, locked until the caller's transaction ends, refused once closed.
+
+    The caller's copy (or a record's cached `record.case`) may predate the closing; reading the row
+    under a lock also orders a finding and a concurrent `close_case` one after the other.
+    """
+    locked = Case.objects.select_for_update().only("pk", "code", "state").get(pk=case.pk)
+    if locked.state == CaseState.CLOSED:
+        raise ValidationError({"case": f"{locked.code}: 案件已结案，不能再修改"})
+    return locked
 
 
 def _clean_measure(record: AccountabilityRecord, index: int, data: dict) -> Measure:
@@ -280,7 +299,21 @@ def _clean_measure(record: AccountabilityRecord, index: int, data: dict) -> Meas
         amount = None
     if kind.needs_amount and amount is None:
         raise ValidationError({f"{where}.amount_yuan": f"{kind.label} 须写明金额"})
-    period = data.get("period_months") or kind.period_months
+    period = data.get("period_months")
+    if period in (None, ""):
+        period = kind.period_months
+    else:
+        try:
+            period = int(period)
+        except (TypeError, ValueError):
+            raise ValidationError({f"{where}.period_months": "影响期须为月数"}) from None
+        if kind.period_months and period != kind.period_months:
+            # 公职人员政务处分法 Art 8 fixes the period; it is not the investigator's to choose.
+            raise ValidationError(
+                {f"{where}.period_months": f"{kind.label}的处分期间为法定 {kind.period_months} 个月"}
+            )
+        if period <= 0:
+            raise ValidationError({f"{where}.period_months": "影响期须大于零"})
     return Measure(
         kind=kind.code,
         detail=(data.get("detail") or "").strip(),
@@ -290,7 +323,7 @@ def _clean_measure(record: AccountabilityRecord, index: int, data: dict) -> Meas
     )
 
 
-def _decide(record, finding, grounds, measures, by, amends=None, reason="") -> Decision:
+def _validated(record, finding, grounds, measures) -> tuple[str, list[Measure]]:
     if finding not in Finding.values:
         raise ValidationError({"finding": f"unknown finding {finding!r}"})
     grounds = (grounds or "").strip()
@@ -299,7 +332,39 @@ def _decide(record, finding, grounds, measures, by, amends=None, reason="") -> D
     measures = list(measures or [])
     if measures and finding != Finding.RESPONSIBLE:
         raise ValidationError({"measures": "只有认定负有责任的才能给予处理措施"})
-    cleaned = [_clean_measure(record, i, m) for i, m in enumerate(measures)]
+    return grounds, [_clean_measure(record, i, m) for i, m in enumerate(measures)]
+
+
+def check_decision(
+    *,
+    record: AccountabilityRecord,
+    finding: str,
+    grounds: str = "",
+    measures: Sequence[dict] = (),
+    amends: Decision | None = None,
+    reason: str = "",
+) -> None:
+    """Everything `record_finding` / `amend_finding` would refuse, without writing (for forms).
+
+    The services check again under the case's lock; this only lets a form show the errors early.
+    """
+    if Case.objects.filter(pk=record.case_id, state=CaseState.CLOSED).exists():
+        raise ValidationError({"case": f"{record.case.code}: 案件已结案，不能再修改"})
+    current = Decision.objects.current().filter(record=record).first()
+    if amends is None and current is not None:
+        raise ValidationError({"finding": "该记录已认定；更正请提交更正认定（amendment）"})
+    if amends is not None:
+        if amends.record_id != record.pk:
+            raise ValidationError({"amends": "更正的认定须属于同一条记录"})
+        if current is None or current.pk != amends.pk:
+            raise ValidationError({"amends": "只能更正该记录现行有效的认定"})
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "更正认定须写明理由"})
+    _validated(record, finding, grounds, measures)
+
+
+def _decide(record, finding, grounds, measures, by, amends=None, reason="") -> Decision:
+    grounds, cleaned = _validated(record, finding, grounds, measures)
     with transaction.atomic():
         decision = Decision.objects.create(
             record=record,
@@ -319,13 +384,14 @@ def record_finding(
     *, record: AccountabilityRecord, finding: str, grounds: str = "", measures: Sequence[dict] = (), by=None
 ) -> Decision:
     """The first finding on a record. A decided record is corrected by `amend_finding`, never edited."""
-    _require_open(record.case)
-    if record.decisions.exists():
-        raise ValidationError({"finding": "该记录已认定；更正请提交更正认定（amendment）"})
-    try:
-        return _decide(record, finding, grounds, measures, by)
-    except IntegrityError:
-        raise ValidationError({"finding": "该记录已认定；更正请提交更正认定（amendment）"}) from None
+    with transaction.atomic():
+        _require_open(record.case)
+        if record.decisions.exists():
+            raise ValidationError({"finding": "该记录已认定；更正请提交更正认定（amendment）"})
+        try:
+            return _decide(record, finding, grounds, measures, by)
+        except IntegrityError:
+            raise ValidationError({"finding": "该记录已认定；更正请提交更正认定（amendment）"}) from None
 
 
 def amend_finding(
@@ -338,11 +404,12 @@ def amend_finding(
     by=None,
 ) -> Decision:
     """A correction: a new decision linked to the one it replaces; both stay in the record's history."""
-    _require_open(record.case)
     if not (reason or "").strip():
         raise ValidationError({"reason": "更正认定须写明理由"})
     with transaction.atomic():
-        current = Decision.objects.select_for_update().current().filter(record=record).first()
+        _require_open(record.case)
+        # `current()` joins the amending decision (an outer join): PostgreSQL locks only this side.
+        current = Decision.objects.select_for_update(of=("self",)).current().filter(record=record).first()
         if current is None:
             raise ValidationError({"finding": "该记录尚未认定，无需更正"})
         try:
@@ -355,56 +422,71 @@ def amend_finding(
 
 
 def record_cause(*, case: Case, cause: str, by=None) -> Case:
-    _require_open(case)
+    """四不放过 (1): the cause as found; a later call replaces it (the case history keeps each version)."""
     if not cause.strip():
         raise ValidationError({"cause": "原因不能为空"})
-    case.cause = cause.strip()
-    case.cause_recorded_at = timezone.now()
-    case._history_user = by
-    case.save(update_fields=["cause", "cause_recorded_at"])
+    with transaction.atomic():
+        _require_open(case)
+        case.cause = cause.strip()
+        case.cause_recorded_at = timezone.now()
+        case._history_user = by
+        case.save(update_fields=["cause", "cause_recorded_at"])
     return case
 
 
 def add_corrective_action(
     *, case: Case, description: str, responsible: str = "", due_on: dt.date | None = None
 ) -> CorrectiveAction:
-    _require_open(case)
     if not description.strip():
         raise ValidationError({"description": "整改措施不能为空"})
-    return CorrectiveAction.objects.create(
-        case=case, description=description.strip(), responsible=responsible, due_on=due_on
-    )
+    with transaction.atomic():
+        _require_open(case)
+        return CorrectiveAction.objects.create(
+            case=case, description=description.strip(), responsible=responsible, due_on=due_on
+        )
 
 
 def complete_corrective_action(*, action: CorrectiveAction, done_on: dt.date, by=None) -> CorrectiveAction:
-    _require_open(action.case)
-    if action.done_on is not None:
-        raise ValidationError({"done_on": "该整改措施已确认完成"})
-    action.done_on = done_on
-    action.verified_by = by
-    action.save(update_fields=["done_on", "verified_by"])
+    with transaction.atomic():
+        _require_open(action.case)
+        locked = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
+        if locked.done_on is not None:
+            raise ValidationError({"done_on": "该整改措施已确认完成"})
+        action.done_on = done_on
+        action.verified_by = by
+        action._history_user = by
+        action.save(update_fields=["done_on", "verified_by"])
     return action
 
 
 def record_education(*, case: Case, held_on: dt.date, description: str, participants: int = 0, by=None):
-    _require_open(case)
     if not description.strip():
         raise ValidationError({"description": "警示教育内容不能为空"})
-    return EducationActivity.objects.create(
-        case=case, held_on=held_on, description=description.strip(), participants=participants, recorded_by=by
-    )
+    with transaction.atomic():
+        _require_open(case)
+        return EducationActivity.objects.create(
+            case=case,
+            held_on=held_on,
+            description=description.strip(),
+            participants=participants,
+            recorded_by=by,
+        )
 
 
 def extend_investigation(*, case: Case, days: int, by=None) -> Case:
     """493号令 Art 29: the 60-day investigation may be extended once, by at most 60 days."""
-    _require_open(case)
-    if case.investigation_extension_days:
-        raise ValidationError({"days": "调查期限只能延长一次"})
-    if not 1 <= days <= 60:
-        raise ValidationError({"days": "延长天数须在 1 至 60 天之间"})
-    case.investigation_extension_days = days
-    case._history_user = by
-    case.save(update_fields=["investigation_extension_days"])
+    if case.accident_id is None:
+        raise ValidationError({"days": "只有事故调查有法定调查期限"})
+    if not 1 <= days <= INVESTIGATION_EXTENSION_MAX_DAYS:
+        raise ValidationError({"days": f"延长天数须在 1 至 {INVESTIGATION_EXTENSION_MAX_DAYS} 天之间"})
+    with transaction.atomic():
+        _require_open(case)
+        stored = Case.objects.values_list("investigation_extension_days", flat=True).get(pk=case.pk)
+        if stored:
+            raise ValidationError({"days": "调查期限只能延长一次"})
+        case.investigation_extension_days = days
+        case._history_user = by
+        case.save(update_fields=["investigation_extension_days"])
     return case
 
 
@@ -480,15 +562,17 @@ class CaseNotClosable(ValidationError):
 def close_case(*, case: Case, by=None) -> Case:
     """Close only when all four of 四不放过 hold; otherwise say which are missing."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
-        if case.state == CaseState.CLOSED:
-            return case
-        blockers = closing_blockers(case)
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.state == CaseState.CLOSED:
+            return locked
+        blockers = closing_blockers(locked)
         if blockers:
             raise CaseNotClosable(blockers)
-        case.state = CaseState.CLOSED
-        case.closed_at = timezone.now()
-        case.closed_by = by
-        case._history_user = by
-        case.save(update_fields=["state", "closed_at", "closed_by"])
-    return case
+        locked.state = CaseState.CLOSED
+        locked.closed_at = timezone.now()
+        locked.closed_by = by
+        locked._history_user = by
+        locked.save(update_fields=["state", "closed_at", "closed_by"])
+    # The caller's copy says closed too, so a later write through it is refused without surprise.
+    case.state, case.closed_at, case.closed_by = locked.state, locked.closed_at, locked.closed_by
+    return locked

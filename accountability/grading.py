@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 from django.db import models
@@ -57,6 +58,12 @@ def late_report_window_days(sector_codes: list[str], short_window_sectors: froze
     if short_window_sectors.intersection(sector_codes):
         return LATE_REPORT_WINDOW_DAYS_ROAD_FIRE
     return LATE_REPORT_WINDOW_DAYS
+
+
+def within_late_report_window(event_day: dt.date, at: dt.datetime, window_days: int) -> bool:
+    """ "自事故发生之日起30日内" counts calendar days in China time, the event day itself not counted
+    (民法典 Art 201): the window closes at the end of event_day + window_days, not at the same minute."""
+    return (at.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).date() - event_day).days <= window_days
 
 
 def investigation_due(event_day: dt.date, extension_days: int = 0) -> dt.date:

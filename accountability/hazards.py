@@ -34,8 +34,16 @@ FIVE_IN_PLACE_LABELS = {
 
 
 def _move(
-    hazard: Hazard, to_state: str, *, by=None, note: str = "", evidence=None, allowed_from: tuple
+    hazard: Hazard,
+    to_state: str,
+    *,
+    by=None,
+    note: str = "",
+    evidence=None,
+    allowed_from: tuple,
+    check=None,
 ) -> Hazard:
+    """Lock the row, check the state as stored (not the caller's copy), record the transition."""
     with transaction.atomic():
         locked = Hazard.objects.select_for_update().get(pk=hazard.pk)
         if locked.state not in allowed_from:
@@ -44,6 +52,8 @@ def _move(
                     "state": f"{locked.code}: 当前状态为“{locked.get_state_display()}”，不能转为“{HazardState(to_state).label}”"
                 }
             )
+        if check is not None:
+            check(locked)
         from_state = locked.state
         locked.state = to_state
         locked._history_user = by
@@ -53,19 +63,31 @@ def _move(
     return locked
 
 
+def require_five_in_place(hazard: Hazard) -> None:
+    """A 重大隐患 enters rectification only with its whole 治理方案 (五到位); each missing part is named."""
+    if hazard.level != HazardLevel.MAJOR:
+        return
+    missing = hazard.five_in_place_missing
+    if missing:
+        raise ValidationError(
+            {
+                name: f"{hazard.code}: 重大隐患进入整改前须五到位，缺少{FIVE_IN_PLACE_LABELS[name]}"
+                for name in missing
+            }
+        )
+
+
 def start_rectification(*, hazard: Hazard, by=None, note: str = "") -> Hazard:
-    """reported → rectifying. A 重大隐患 needs all five parts of its plan first."""
-    if hazard.level == HazardLevel.MAJOR:
-        missing = hazard.five_in_place_missing
-        if missing:
-            raise ValidationError(
-                {
-                    name: f"{hazard.code}: 重大隐患进入整改前须五到位，缺少{FIVE_IN_PLACE_LABELS[name]}"
-                    for name in missing
-                }
-            )
+    """reported → rectifying. A 重大隐患 needs all five parts of its plan first, as saved."""
     with transaction.atomic():
-        locked = _move(hazard, HazardState.RECTIFYING, by=by, note=note, allowed_from=(HazardState.REPORTED,))
+        locked = _move(
+            hazard,
+            HazardState.RECTIFYING,
+            by=by,
+            note=note,
+            allowed_from=(HazardState.REPORTED,),
+            check=require_five_in_place,
+        )
         locked.save(update_fields=["state"])
     return locked
 
@@ -134,10 +156,11 @@ def list_for_supervision(
     )
 
 
-def request_extension(*, hazard: Hazard, new_deadline: dt.date, reason: str, by=None) -> ExtensionRequest:
+def check_extension_request(*, hazard: Hazard, new_deadline: dt.date, reason: str) -> None:
+    """What `request_extension` refuses, keyed by the request's field names (for forms too)."""
     if hazard.state == HazardState.CLOSED:
         raise ValidationError({"hazard": f"{hazard.code}: 已销号的隐患不能延期"})
-    if not reason.strip():
+    if not (reason or "").strip():
         raise ValidationError({"reason": "延期须写明理由"})
     if new_deadline <= hazard.deadline:
         raise ValidationError(
@@ -145,13 +168,20 @@ def request_extension(*, hazard: Hazard, new_deadline: dt.date, reason: str, by=
         )
     if hazard.extensions.filter(decision=ExtensionDecision.PENDING).exists():
         raise ValidationError({"hazard": f"{hazard.code}: 已有待审批的延期申请"})
-    return ExtensionRequest.objects.create(
-        hazard=hazard,
-        previous_deadline=hazard.deadline,
-        requested_deadline=new_deadline,
-        reason=reason.strip(),
-        requested_by=by,
-    )
+
+
+def request_extension(*, hazard: Hazard, new_deadline: dt.date, reason: str, by=None) -> ExtensionRequest:
+    """An extension request, keeping the deadline it would replace (the hazard is re-read under a lock)."""
+    with transaction.atomic():
+        hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
+        check_extension_request(hazard=hazard, new_deadline=new_deadline, reason=reason)
+        return ExtensionRequest.objects.create(
+            hazard=hazard,
+            previous_deadline=hazard.deadline,
+            requested_deadline=new_deadline,
+            reason=reason.strip(),
+            requested_by=by,
+        )
 
 
 def decide_extension(

@@ -13,6 +13,7 @@ class MeasureKind:
     family: str
     family_label: str
     period_months: int | None = None  # how long a 政务处分 weighs on a career (公职人员政务处分法 Art 8)
+    permanent: bool = False  # weighs without end (开除: no 处分期间, the post is gone)
     needs_person: bool = False
     needs_article: bool = False
     needs_amount: bool = False
@@ -62,7 +63,7 @@ CATALOGUE: list[MeasureKind] = [
             ("gov_major_demerit", "记大过", {"period_months": 18}),
             ("gov_demotion", "降级", {"period_months": 24}),
             ("gov_dismissal", "撤职", {"period_months": 24}),
-            ("gov_expulsion", "开除", {}),
+            ("gov_expulsion", "开除", {"permanent": True}),
         ],
         needs_person=True,
     ),

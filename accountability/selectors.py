@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from responsibility.models import Person
 
+from .measures import BY_CODE as MEASURE_KINDS
 from .models import AccountabilityRecord, Case, Decision, Measure
 
 
@@ -55,12 +56,19 @@ def case_as_codes(case: Case) -> dict:
 
 @dataclass(frozen=True)
 class WeighingMeasure:
+    """A measure and how long it weighs on a career: until a day, forever (开除), or not at all."""
+
     measure: Measure
     until: dt.date | None
+    permanent: bool = False
+    as_of: dt.date | None = None  # the day the person view is read for (today by default)
+
+    def weighs_on(self, day: dt.date) -> bool:
+        return self.permanent or (self.until is not None and day < self.until)
 
     @property
     def still_weighs(self) -> bool:
-        return self.until is not None and timezone.localdate() < self.until
+        return self.weighs_on(self.as_of or timezone.localdate())
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -74,8 +82,12 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)
 
 
-def person_accountability(person: Person) -> list[dict]:
-    """终身追责: every record of a person across cases and positions, with each measure's weighing period."""
+def person_accountability(person: Person, *, on: dt.date | None = None) -> list[dict]:
+    """终身追责: every record of a person across cases and positions, with each measure's weighing period.
+
+    A measure weighs from the day of the standing (current) decision for its period; an amended
+    decision's measures no longer weigh. `on` is the day `still_weighs` is judged (today by default).
+    """
     records = list(
         AccountabilityRecord.objects.filter(person=person)
         .select_related("case")
@@ -97,7 +109,10 @@ def person_accountability(person: Person) -> list[dict]:
             decided_on = timezone.localdate(current.decided_at)
             for measure in current.measures.all():
                 until = _add_months(decided_on, measure.period_months) if measure.period_months else None
-                weighing.append(WeighingMeasure(measure, until))
+                kind = MEASURE_KINDS.get(measure.kind)
+                weighing.append(
+                    WeighingMeasure(measure, until, permanent=bool(kind and kind.permanent), as_of=on)
+                )
         result.append(
             {
                 "record": record,
