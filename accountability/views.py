@@ -659,6 +659,7 @@ def hazard_list(request):
     for hazard in page:
         hazard.overdue = hazard.is_overdue(today)
         hazard.days_left = (hazard.deadline - today).days
+        hazard.days_overdue = -hazard.days_left
     return render_page(
         request,
         "accountability/hazard_list.html",
@@ -1155,6 +1156,7 @@ def case_report_data(case: Case) -> dict:
     tracks = records_by_track(records)
     source = case.accident or case.hazard
     return {
+        "amended": [r for r in records if r.amended],
         "case": case,
         "source": source,
         "is_accident": case.accident_id is not None,

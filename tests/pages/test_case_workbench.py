@@ -237,3 +237,13 @@ def test_the_workbench_takes_the_same_number_of_queries_however_many_records_and
     after = count()
     assert after == before
     assert before <= 20, before
+
+
+def test_an_overdue_hazard_opens_its_case_from_the_hazard_page(inspector):
+    page = inspector.get(reverse("accountability:hazard_detail", args=["H1"])).content.decode()
+    assert "按事故立案（隐患就是事故）" in page
+    response = inspector.post(OPEN, {"hazard": "H1"})
+    assert response["Location"] == workbench("CASE-H-H1")
+    html = inspector.get(workbench("CASE-H-H1")).content.decode()
+    assert "逾期隐患" in html and "高新化工有限公司" in html
+    assert "法定处罚区间" not in html  # a hazard case has no grade, hence no statutory fine range

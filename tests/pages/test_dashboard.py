@@ -1,7 +1,10 @@
 """The dashboard: accidents and deaths by month with 同比, breakdowns, overdue hazards, 督办, reminders — bounded queries."""
 
 import datetime as dt
+import uuid
 
+import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -74,6 +77,38 @@ def test_a_regulator_counts_only_what_its_duties_cover(login):
     # 区住建局 covers construction (and gas) in the county: the two construction accidents, not the road one.
     assert response.context["totals"]["n"] == 2
     assert response.context["overdue_total"] == 0
+
+
+def test_it_lists_the_reminders_delivered_about_deadlines_in_scope(login):
+    try:
+        log = apps.get_model("accountability", "ReminderLog")
+        rule_model = apps.get_model("accountability", "ReminderRule")
+    except LookupError:
+        pytest.skip("no reminder log in this build")
+    rule, _ = rule_model.objects.get_or_create(
+        code="pages-test", defaults={"name": "隐患整改期限提醒", "kind": "hazard_deadline", "offsets": [-3]}
+    )
+    for hazard in Hazard.objects.filter(code__in=["H1", "H2"]):
+        log.objects.create(
+            rule=rule,
+            subject_type="hazard",
+            subject_id=hazard.pk,
+            subject_code=hazard.code,
+            due_date=hazard.deadline,
+            offset=-3,
+            recipient_key=f"user:{hazard.pk}",
+            claimed_for=timezone.localdate(),
+            claim_token=uuid.uuid4(),
+            state="delivered",
+            delivered_at=timezone.now(),
+        )
+    reminders = login("inspector").get(DASHBOARD).context["reminders"]
+    assert {r.subject_code for r in reminders["latest"]} == {"H1", "H2"}
+    assert [row["n"] for row in reminders["by_subject"]] == [2]
+    # 区住建局 (construction and gas) sees the reminder about the construction site's hazard only.
+    assert [r.subject_code for r in login("regulator").get(DASHBOARD).context["reminders"]["latest"]] == [
+        "H2"
+    ]
 
 
 def test_it_takes_the_same_number_of_queries_however_many_accidents_and_hazards(inspector):

@@ -86,7 +86,7 @@ def import_events() -> None:
         call_command("import_scenario", str(path), quiet=True, stdout=StringIO())
 
 
-def test_an_excel_round_trip_into_an_empty_database_keeps_every_trace(demo_county):
+def test_an_excel_round_trip_into_an_empty_database_keeps_every_trace(demo_users):
     before = traces()
     workbooks = export_workbooks()
     empty_the_database()
@@ -105,7 +105,7 @@ def test_an_excel_round_trip_into_an_empty_database_keeps_every_trace(demo_count
     assert sorted(Duty.objects.get(code="D03").sectors.values_list("code", flat=True)) == ["construction"]
 
 
-def test_a_dry_run_previews_the_rows_and_writes_nothing(demo_county):
+def test_a_dry_run_previews_the_rows_and_writes_nothing(demo_users):
     dataset = tablib.Dataset(headers=["code", "name", "level", "parent"])
     dataset.append(["T3", "南湖街道", "township", "SD"])
     dataset.append(["SD", "示范区（更名）", "county", "SC"])
@@ -115,14 +115,14 @@ def test_a_dry_run_previews_the_rows_and_writes_nothing(demo_county):
     assert Region.objects.get(code="SD").name == "示范区"
 
 
-def test_importing_the_export_again_changes_nothing(demo_county):
+def test_importing_the_export_again_changes_nothing(demo_users):
     dataset = load(DutyResource().export().export("xlsx"))
     result = DutyResource().import_data(dataset, dry_run=False)
     assert result.totals["new"] == 0 and result.totals["update"] == 0
     assert result.totals["skip"] == len(dataset)
 
 
-def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_is_written(demo_county):
+def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_is_written(demo_users):
     dataset = tablib.Dataset(headers=["code", "title", "unit"])
     dataset.append(["n1", "安全员", "e1"])
     dataset.append(["n2", "质检员", "no_such_unit"])
@@ -186,7 +186,7 @@ def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_
         ),
     ],
 )
-def test_each_refusal_names_its_row_and_column(demo_county, resource, headers, rows, row, field, message):
+def test_each_refusal_names_its_row_and_column(demo_users, resource, headers, rows, row, field, message):
     dataset = tablib.Dataset(*rows, headers=headers)
     counts = {model: model.objects.count() for model in MATRIX_MODELS}
     result = resource().import_data(dataset, dry_run=False)
