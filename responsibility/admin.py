@@ -15,6 +15,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_import_export import (
+    DutyImportExportMixin,
+    PersonImportExportMixin,
+    PositionImportExportMixin,
+    RegionImportExportMixin,
+    SectorImportExportMixin,
+    TenureImportExportMixin,
+    UnitImportExportMixin,
+)
 from .admin_views import chain_view
 from .models import (
     SUPERVISION_TYPES,
@@ -137,7 +146,7 @@ class RegionForm(forms.ModelForm):
 
 
 @admin.register(Region)
-class RegionAdmin(SimpleHistoryAdmin):
+class RegionAdmin(RegionImportExportMixin, SimpleHistoryAdmin):
     form = RegionForm
     list_display = ("code", "name", "level", "parent", "path")
     list_filter = ("level",)
@@ -149,7 +158,7 @@ class RegionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Sector)
-class SectorAdmin(SimpleHistoryAdmin):
+class SectorAdmin(SectorImportExportMixin, SimpleHistoryAdmin):
     list_display = ("code", "name", "parent", "path")
     search_fields = ("code", "name")
     autocomplete_fields = ("parent",)
@@ -159,7 +168,7 @@ class SectorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(UnitImportExportMixin, SimpleHistoryAdmin):
     list_display = ("code", "name", "kind", "region", "parent", "enterprise", "chain_link")
     list_filter = ("kind", ("region__level", admin.ChoicesFieldListFilter), "sectors")
     search_fields = ("code", "name")
@@ -193,14 +202,14 @@ class UnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(PersonImportExportMixin, SimpleHistoryAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
     inlines = (PersonTenureInline,)
 
 
 @admin.register(Position)
-class PositionAdmin(SimpleHistoryAdmin):
+class PositionAdmin(PositionImportExportMixin, SimpleHistoryAdmin):
     list_display = ("code", "title", "unit")
     list_filter = (("unit__kind", admin.ChoicesFieldListFilter),)
     search_fields = ("code", "title", "unit__code", "unit__name")
@@ -210,7 +219,7 @@ class PositionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Tenure)
-class TenureAdmin(SimpleHistoryAdmin):
+class TenureAdmin(TenureImportExportMixin, SimpleHistoryAdmin):
     list_display = ("person", "position", "position_unit", "start", "end")
     list_filter = (("position__unit__kind", admin.ChoicesFieldListFilter),)
     search_fields = ("person__code", "person__name", "position__code", "position__title")
@@ -227,7 +236,7 @@ class TenureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Duty)
-class DutyAdmin(SimpleHistoryAdmin):
+class DutyAdmin(DutyImportExportMixin, SimpleHistoryAdmin):
     list_display = (
         "code",
         "type",
