@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 
 from django.db.models import F
 
@@ -12,6 +11,7 @@ from responsibility.scenario import (
     Section,
     _check_period,
     _upsert_flat,
+    money,
     parse_date,
     parse_datetime,
     register_section,
@@ -62,28 +62,43 @@ def _validate_hazards(ctx: ImportContext) -> None:
         _validate_involved(ctx, "hazards", index, item)
 
 
+def _parse_time(ctx: ImportContext, index: int, item: dict, field_name: str):
+    """The accident time in `field_name`, or None after recording why it is refused."""
+    value = item.get(field_name)
+    if value is None:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError as exc:
+        ctx.problem("accidents", index, item, field_name, f"{value!r} is not a time: {exc}")
+        return None
+    if parsed.tzinfo is None:
+        ctx.problem("accidents", index, item, field_name, "times need a UTC offset, e.g. +08:00")
+        return None
+    return parsed
+
+
 def _validate_accidents(ctx: ImportContext) -> None:
     for index, item in enumerate(ctx.items("accidents")):
         ctx.check_enterprise_ref("accidents", index, item, "enterprise")
         ctx.check_ref("accidents", index, item, "region", "regions")
         ctx.check_ref("accidents", index, item, "sector", "sectors")
-        if item.get("unit") and not item.get("enterprise"):
-            ctx.problem("accidents", index, item, "unit", "a unit is given but no enterprise")
-        _validate_site(ctx, "accidents", index, item, "post")
-        if item.get("reported_at"):
-            occurred, reported = parse_datetime(item["occurred_at"]), parse_datetime(item["reported_at"])
-            if occurred.tzinfo is None or reported.tzinfo is None:
-                ctx.problem("accidents", index, item, "occurred_at", "times need a UTC offset, e.g. +08:00")
-            elif reported < occurred:
+        for site_field in ("unit", "post"):
+            if item.get(site_field) and not item.get("enterprise"):
                 ctx.problem(
-                    "accidents",
-                    index,
-                    item,
-                    "reported_at",
-                    f"reported_at {item['reported_at']} is before occurred_at {item['occurred_at']}",
+                    "accidents", index, item, site_field, f"a {site_field} is given but no enterprise"
                 )
-        elif parse_datetime(item["occurred_at"]).tzinfo is None:
-            ctx.problem("accidents", index, item, "occurred_at", "times need a UTC offset, e.g. +08:00")
+        _validate_site(ctx, "accidents", index, item, "post")
+        occurred = _parse_time(ctx, index, item, "occurred_at")
+        reported = _parse_time(ctx, index, item, "reported_at")
+        if occurred is not None and reported is not None and reported < occurred:
+            ctx.problem(
+                "accidents",
+                index,
+                item,
+                "reported_at",
+                f"reported_at {item['reported_at']} is before occurred_at {item['occurred_at']}",
+            )
         _validate_involved(ctx, "accidents", index, item)
 
 
@@ -136,7 +151,7 @@ def _write_hazards(ctx: ImportContext) -> None:
                     "closed_on": parse_date(i["closed_on"]) if i.get("closed_on") else None,
                     "measures": i.get("measures", ""),
                     "responsible_position": ctx.get("positions", i.get("responsible_position")),
-                    "funds_yuan": Decimal(str(i["funds_yuan"])) if i.get("funds_yuan") is not None else None,
+                    "funds_yuan": money(i["funds_yuan"]) if i.get("funds_yuan") is not None else None,
                     "contingency_plan": i.get("contingency_plan", ""),
                 },
             )
@@ -150,7 +165,7 @@ def _write_hazards(ctx: ImportContext) -> None:
 def _write_accidents(ctx: ImportContext) -> None:
     rows = []
     for i in ctx.items("accidents"):
-        loss = Decimal(str(i["direct_loss_yuan"]))
+        loss = money(i["direct_loss_yuan"])
         rows.append(
             (
                 i["code"],

@@ -269,11 +269,12 @@ def _permits(enterprise_ids, sector_path, on_date):
 def _inspections(enterprise_ids, sector_path, on_date):
     """§3.4 谁检查谁负责: the latest inspection per (inspected enterprise, inspecting unit) in the window."""
     window = dt.timedelta(days=settings.DUTYCHAIN["INSPECTION_WINDOW_DAYS"])
+    earliest = on_date - window if on_date - dt.date.min >= window else dt.date.min
     found = (
         Inspection.objects.filter(
             enterprise_id__in=enterprise_ids,
             sector__code__in=sector_path,
-            date__gte=on_date - window,
+            date__gte=earliest,
             date__lte=on_date,
         )
         .select_related("enterprise", "unit")

@@ -100,7 +100,11 @@ def coverage_report(on_date: dt.date) -> CoverageReport:
         return duty.holder_position_id is not None and duty.holder_position_id not in held
 
     gaps: list[Gap] = []
-    overlaps: dict[tuple[str, str], Overlap] = {}
+    # (region, sector) -> the competent units of that region, gathered over every enterprise that shows
+    # the overlap: enterprises of one sector may see different units (a duty scoped to a sub-region
+    # or to one enterprise), and the report names them all, once.
+    overlapping: dict[tuple[str, str], dict[str, Unit]] = defaultdict(dict)
+    sectors: dict[str, Sector] = {}
     for enterprise in enterprises:
         region_path = enterprise.region.ancestor_codes()
         in_scope = [d for code in region_path for d in by_scope_region.get(code, ())]
@@ -126,10 +130,11 @@ def coverage_report(on_date: dt.date) -> CoverageReport:
                 unit = duty.unit
                 competent_units[unit.region.code][unit.code] = unit
             for region_code, units in competent_units.items():
-                if len(units) >= 2 and (region_code, sector.code) not in overlaps:
-                    overlaps[(region_code, sector.code)] = Overlap(
-                        region_code, sector, tuple(units[c] for c in sorted(units))
-                    )
-    return CoverageReport(
-        on_date, gaps, sorted(overlaps.values(), key=lambda o: (o.region_code, o.sector.code))
-    )
+                if len(units) >= 2:
+                    overlapping[(region_code, sector.code)].update(units)
+                    sectors[sector.code] = sector
+    overlaps = [
+        Overlap(region_code, sectors[sector_code], tuple(units[c] for c in sorted(units)))
+        for (region_code, sector_code), units in sorted(overlapping.items())
+    ]
+    return CoverageReport(on_date, gaps, overlaps)

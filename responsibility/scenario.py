@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 import jsonschema
-from django.db import models, transaction
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from simple_history.utils import bulk_create_with_history
 
 from .models import (
@@ -47,6 +51,10 @@ class ScenarioError(Exception):
         super().__init__("\n".join(problems))
 
 
+def _singular(section: str) -> str:
+    return {"people": "person", "duties": "duty"}.get(section, section.removesuffix("s"))
+
+
 def item_label(section: str, index: int, item) -> str:
     if isinstance(item, dict):
         if isinstance(item.get("code"), str):
@@ -59,11 +67,32 @@ def item_label(section: str, index: int, item) -> str:
 # ---- parsing and schema -------------------------------------------------------------------------
 
 
+class _NotANumber(ValueError):
+    """NaN, Infinity or a number too large for a float: Python's json accepts them, JSON does not."""
+
+
+def _refuse_constant(name: str):
+    raise _NotANumber(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotANumber(text)
+    return value
+
+
 def parse_document(text: str) -> dict:
+    if text.startswith("\ufeff"):
+        text = text[1:]  # the byte-order mark spreadsheet tools write in front of UTF-8
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise ScenarioError([f"malformed JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+    except _NotANumber as exc:
+        raise ScenarioError([f"malformed JSON: {exc.args[0]} is not a finite JSON number"]) from None
+    except RecursionError:
+        raise ScenarioError(["malformed JSON: nested too deeply"]) from None
     return doc
 
 
@@ -103,6 +132,55 @@ def check_schema(doc) -> None:
         raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]])
 
 
+def _check_field_values(ctx: ImportContext) -> None:
+    """What the schema cannot say but the database enforces: lengths, integer and decimal ranges, NUL.
+
+    Without this a long name or a huge number passes validation and fails inside the write, with a
+    traceback on PostgreSQL (SQLite silently stores what PostgreSQL refuses).
+    """
+    for section, model in MODEL_OF_SECTION.items():
+        for index, item in enumerate(ctx.items(section)):
+            for name, value in item.items():
+                try:
+                    model_field = model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    continue
+                problem = _field_value_problem(model_field, value)
+                if problem:
+                    ctx.problem(section, index, item, name, problem)
+
+
+def _field_value_problem(model_field, value) -> str | None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL character"
+        if isinstance(model_field, models.CharField) and model_field.max_length:
+            if len(value) > model_field.max_length:
+                return f"is {len(value)} characters long, at most {model_field.max_length} allowed"
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(model_field, models.IntegerField):
+        # The portable range (PostgreSQL's): a document SQLite accepts must load on PostgreSQL too.
+        low, high = BaseDatabaseOperations.integer_field_ranges.get(
+            model_field.get_internal_type(),
+            connection.ops.integer_field_range(model_field.get_internal_type()),
+        )
+        if (low is not None and value < low) or (high is not None and value > high):
+            return f"{value} is out of range ({low}..{high})"
+    elif isinstance(model_field, models.DecimalField):
+        limit = Decimal(10) ** (model_field.max_digits - model_field.decimal_places)
+        try:
+            amount = Decimal(str(value))
+            if abs(amount) < limit:
+                amount = money(value)  # rounding to the fen may carry into one more digit
+        except InvalidOperation:
+            return f"{value} is not a number"
+        if abs(amount) >= limit:
+            return f"{value} is too large (at most {model_field.max_digits - model_field.decimal_places} digits before the point)"
+    return None
+
+
 # ---- the import context shared by sections ------------------------------------------------------
 
 MODEL_OF_SECTION: dict[str, type[models.Model]] = {
@@ -126,12 +204,18 @@ class ImportContext:
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     preexisting: dict[str, set[str]] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda message: None
+    # The document never changes during an import: its code indexes are built once, not per lookup.
+    _doc_codes: dict[str, dict[str, dict]] = field(default_factory=dict, repr=False)
+    # Parent maps are read by validation only; `import_scenario` clears them before writing.
+    _parents: dict[str, dict[str, str | None]] = field(default_factory=dict, repr=False)
 
     def items(self, section: str) -> list[dict]:
         return self.doc.get(section) or []
 
     def doc_codes(self, section: str) -> dict[str, dict]:
-        return {item["code"]: item for item in self.items(section)}
+        if section not in self._doc_codes:
+            self._doc_codes[section] = {item["code"]: item for item in self.items(section)}
+        return self._doc_codes[section]
 
     def problem(self, section: str, index: int, item: dict, field_name: str, message: str) -> None:
         self.problems.append(f"{item_label(section, index, item)} field {field_name}: {message}")
@@ -144,7 +228,9 @@ class ImportContext:
         if code is None:
             return True
         if not self.known(target_section, code):
-            self.problem(section, index, item, field_name, f"unknown {target_section[:-1]} code {code!r}")
+            self.problem(
+                section, index, item, field_name, f"unknown {_singular(target_section)} code {code!r}"
+            )
             return False
         return True
 
@@ -162,6 +248,8 @@ class ImportContext:
 
     def parent_map(self, section: str) -> dict[str, str | None]:
         """code -> parent code, the document overriding the database."""
+        if section in self._parents:
+            return self._parents[section]
         parents: dict[str, str | None] = {}
         for obj in self.objects[section].values():
             codes = obj.ancestor_codes()
@@ -169,6 +257,7 @@ class ImportContext:
                 parents.setdefault(child, parent)
         for code, item in self.doc_codes(section).items():
             parents[code] = item.get("parent")
+        self._parents[section] = parents
         return parents
 
     def enterprise_of_unit(self, code: str | None) -> str | None:
@@ -186,11 +275,7 @@ class ImportContext:
         if code in self.doc_codes("positions"):
             return self.enterprise_of_unit(self.doc_codes("positions")[code]["unit"])
         position = self.objects["positions"].get(code)
-        if position is None:
-            return None
-        if position.unit.code in self.doc_codes("units"):
-            return self.enterprise_of_unit(position.unit.code)
-        return position.unit.enterprise.code if position.unit.enterprise else None
+        return None if position is None else self.enterprise_of_unit(position.unit.code)
 
     def get(self, section: str, code: str | None):
         return None if code is None else self.objects[section][code]
@@ -201,7 +286,13 @@ def parse_date(value: str) -> dt.date:
 
 
 def parse_datetime(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    # RFC 3339 allows a lower-case "t" and "z" (the schema's format check accepts them); Python does not.
+    return dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+
+
+def money(value) -> Decimal:
+    """A JSON number of yuan as stored: rounded to the fen (two decimal places)."""
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 # ---- sections ------------------------------------------------------------------------------------
@@ -289,8 +380,13 @@ def _prefetch_database(ctx: ImportContext) -> None:
             continue
         qs = model.objects.filter(code__in=codes)
         if model is Position:
-            qs = qs.select_related("unit__enterprise")
+            qs = qs.select_related("unit")
         ctx.objects[section].update({obj.code: obj for obj in qs})
+        if model is Position:
+            # A stored position's unit, with its ancestors below: the enterprise a post belongs to is
+            # read through the tree as this document leaves it (it may move the post's department).
+            for position in ctx.objects[section].values():
+                ctx.objects["units"].setdefault(position.unit.code, position.unit)
     # Tree ancestors of what we touch, for cycle and level checks across document and database.
     for section in ("regions", "sectors", "units"):
         model = MODEL_OF_SECTION[section]
@@ -357,6 +453,31 @@ def _validate_regions(ctx: ImportContext) -> None:
                 "level",
                 f"level {item['level']} is not below its parent {parent}'s level {levels[parent]}",
             )
+    # A stored region whose level the document changes must stay above its stored children too.
+    doc = ctx.doc_codes("regions")
+    relevelled = [
+        code
+        for code, item in doc.items()
+        if code in ctx.objects["regions"] and ctx.objects["regions"][code].level != item["level"]
+    ]
+    if relevelled:
+        index_of = {item["code"]: index for index, item in enumerate(ctx.items("regions"))}
+        children = (
+            Region.objects.filter(parent__code__in=relevelled)
+            .exclude(code__in=list(doc))
+            .select_related("parent")
+            .order_by("code")
+        )
+        for child in children:
+            item = doc[child.parent.code]
+            if LEVEL_RANK[child.level] <= LEVEL_RANK[item["level"]]:
+                ctx.problem(
+                    "regions",
+                    index_of[item["code"]],
+                    item,
+                    "level",
+                    f"level {item['level']} is not above the level {child.level} of its child {child.code}",
+                )
 
 
 def _validate_sectors(ctx: ImportContext) -> None:
@@ -513,27 +634,50 @@ def _tree_levels(items: list[dict]) -> list[list[dict]]:
     return [levels[d] for d in sorted(levels)]
 
 
+def _refresh_tree_cache(ctx: ImportContext, section: str, model) -> None:
+    """Re-read path (and a unit's enterprise) of every cached node, in place, after a move.
+
+    Saving a moved node re-roots its stored descendants in the database; the copies held here would
+    otherwise keep the old path, and a new child of one of them would be written under the old place.
+    """
+    cached = [obj for obj in ctx.objects[section].values() if obj.pk is not None]
+    names = ["pk", "path", "enterprise_id"] if model is Unit else ["pk", "path"]
+    fresh = {row[0]: row for row in model.objects.filter(pk__in=[o.pk for o in cached]).values_list(*names)}
+    for obj in cached:
+        row = fresh.get(obj.pk)
+        if row is not None:
+            for name, value in zip(names[1:], row[1:], strict=True):
+                setattr(obj, name, value)
+
+
 def _write_tree(ctx: ImportContext, section: str, values_of: Callable[[dict], dict]) -> None:
     model = MODEL_OF_SECTION[section]
     total_new = total_changed = 0
     for level in _tree_levels(ctx.items(section)):
-        new = []
+        # Stored nodes first: a move re-roots descendants, and the new nodes below take their paths after.
+        pending, moved = [], False
         for item in level:
             values = values_of(item)
             values["parent"] = ctx.get(section, item.get("parent"))
             obj = ctx.objects[section].get(item["code"])
             if obj is None:
-                obj = model(code=item["code"], **values)
-                obj.path = obj.compute_path()
-                if model is Unit:
-                    obj.enterprise_id = obj.compute_enterprise_id()
-                new.append(obj)
+                pending.append((item, values))
             elif _changed(obj, values):
                 for name, value in values.items():
                     setattr(obj, name, value)
                 obj._change_reason = CHANGE_REASON
                 obj.save()
                 total_changed += 1
+                moved = True
+        if moved:
+            _refresh_tree_cache(ctx, section, model)
+        new = []
+        for item, values in pending:
+            obj = model(code=item["code"], **values)
+            obj.path = obj.compute_path()
+            if model is Unit:
+                obj.enterprise_id = obj.compute_enterprise_id()
+            new.append(obj)
             ctx.objects[section][item["code"]] = obj
         if new:
             bulk_create_with_history(new, model, batch_size=500, default_change_reason=CHANGE_REASON)
@@ -711,8 +855,10 @@ def import_scenario(text: str, progress: Callable[[str], None] | None = None) ->
     if not ctx.problems:
         for section in SECTIONS:
             section.validate(ctx)
+    _check_field_values(ctx)
     if ctx.problems:
         raise ScenarioError(ctx.problems)
+    ctx._parents.clear()  # writing moves nodes: parent maps are for validation only
     with transaction.atomic():
         for section in SECTIONS:
             if ctx.items(section.name):
