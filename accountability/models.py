@@ -44,7 +44,9 @@ class HazardQuerySet(CodedQuerySet):
     def overdue(self, on: dt.date | None = None):
         """Not closed and past its deadline on `on` (today in China by default): derived, never stored."""
         on = on or timezone.localdate()
-        return self.exclude(state=HazardState.CLOSED).filter(deadline__lt=on)
+        # An IN list on state (not an exclusion) lets the (state, deadline) index serve the range.
+        open_states = [HazardState.REPORTED, HazardState.RECTIFYING, HazardState.SUBMITTED]
+        return self.filter(state__in=open_states, deadline__lt=on)
 
 
 class Hazard(models.Model):
@@ -559,7 +561,9 @@ class AccountabilityRecord(models.Model):
                 name="record_one_per_subject",
             ),
             models.CheckConstraint(
-                condition=Q(origin="chain") | ~Q(added_reason=""), name="record_added_with_reason"
+                condition=Q(origin="chain") | ~Q(added_reason=""),
+                name="record_added_with_reason",
+                violation_error_message="增列责任主体必须写明理由",
             ),
         ]
         indexes = [models.Index(fields=["person", "case"], name="record_person_case")]
@@ -616,15 +620,21 @@ class Decision(models.Model):
         ordering = ["decided_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(finding="exempt") | ~Q(grounds=""), name="decision_exempt_has_grounds"
+                condition=~Q(finding="exempt") | ~Q(grounds=""),
+                name="decision_exempt_has_grounds",
+                violation_error_message="尽职免责须写明履职事实与依据",
             ),
             models.CheckConstraint(
                 condition=Q(amends__isnull=True) | ~Q(amendment_reason=""),
                 name="decision_amendment_has_reason",
+                violation_error_message="更正认定须写明理由",
             ),
             # One standing decision per record: only the first has no `amends`.
             models.UniqueConstraint(
-                fields=["record"], condition=Q(amends__isnull=True), name="decision_one_original"
+                fields=["record"],
+                condition=Q(amends__isnull=True),
+                name="decision_one_original",
+                violation_error_message="该记录已认定；更正请提交更正认定",
             ),
         ]
 
