@@ -1,3 +1,8 @@
 """/api/v1/: each app's api/urls.py."""
 
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("responsibility.api.urls")),
+    path("", include("accountability.api.urls")),
+]

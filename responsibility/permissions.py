@@ -13,13 +13,17 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.models import AnonymousUser, Group, User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import (
     Duty,
+    Person,
+    Position,
+    Region,
     RegionGroupObjectPermission,
     RegionUserObjectPermission,
+    Tenure,
     Unit,
     UnitGroupObjectPermission,
     UnitKind,
@@ -118,6 +122,87 @@ class Visibility:
 
     def sees_enterprise(self, enterprise: Unit) -> bool:
         return self.everything or self.enterprises().filter(pk=enterprise.pk).exists()
+
+    @staticmethod
+    def _covers(grant: Grant, region: Region, sector, enterprise: Unit | None) -> bool:
+        """The in-memory twin of `_grant_q`, for one event."""
+        return (
+            region.path.startswith(grant.region_path)
+            and grant.enterprise_id in (None, enterprise.pk if enterprise is not None else None)
+            and (
+                grant.sector_paths is None
+                or (sector is not None and sector.path.startswith(grant.sector_paths))
+            )
+        )
+
+    def sees_place(self, region: Region, sector=None) -> bool:
+        """An event with no enterprise (a road accident): inside a grant's region subtree and sectors."""
+        return self.everything or any(self._covers(g, region, sector, None) for g in self.grants)
+
+    def sees_event(self, *, enterprise: Unit | None, region: Region, sector) -> bool:
+        """Whether an event at this enterprise, or at this place, lies in scope: the test of `filter_events`."""
+        if self.everything or (enterprise is not None and self.sees_enterprise(enterprise)):
+            return True
+        return self.role != Role.ENTERPRISE and any(
+            self._covers(g, region, sector, enterprise) for g in self.grants
+        )
+
+    # ---- the reference lists: one lazy queryset each, used as a subquery by the API ----
+
+    def _region_subtrees_q(self, region_field: str = "") -> Q:
+        lookup = f"{region_field}__path__startswith" if region_field else "path__startswith"
+        parts = [Q(**{lookup: grant.region_path}) for grant in self.grants]
+        return reduce(or_, parts) if parts else Q(pk__in=[])
+
+    def regions(self) -> QuerySet[Region]:
+        """Regions: the subtrees of the grants and the way up to them; an enterprise sees where it sits, upwards."""
+        qs = Region.objects.all()
+        if self.everything:
+            return qs
+        if self.role == Role.ENTERPRISE:
+            below = Unit.objects.filter(pk__in=self.enterprise_ids, region__path__startswith=OuterRef("path"))
+            return qs.filter(Exists(below))
+        if not self.grants:
+            return qs.none()
+        ancestors: set[str] = set()
+        for grant in self.grants:
+            codes = [c for c in grant.region_path.split("/") if c]
+            ancestors.update("/" + "/".join(codes[:i]) + "/" for i in range(1, len(codes)))
+        return qs.filter(Q(path__in=sorted(ancestors)) | self._region_subtrees_q())
+
+    def units(self) -> QuerySet[Unit]:
+        """Units: an enterprise user's own enterprise and its departments; otherwise what lies in scope."""
+        qs = Unit.objects.all()
+        if self.everything:
+            return qs
+        if self.role == Role.ENTERPRISE:
+            return qs.filter(enterprise_id__in=self.enterprise_ids)
+        in_enterprises = Q(enterprise_id__in=self.visible_enterprise_ids())
+        if self.role == Role.INSPECTOR:
+            return qs.filter(in_enterprises | self._region_subtrees_q("region"))
+        if self.role == Role.REGULATOR:
+            public_bodies = Q(enterprise__isnull=True) & self._region_subtrees_q("region")
+            return qs.filter(in_enterprises | public_bodies | Q(pk__in=self.unit_ids))
+        return qs.none()
+
+    def positions(self) -> QuerySet[Position]:
+        qs = Position.objects.all()
+        return qs if self.everything else qs.filter(unit__in=self.units().values("pk"))
+
+    def people(self) -> QuerySet[Person]:
+        """People who hold or held a post in a visible unit."""
+        qs = Person.objects.all()
+        if self.everything:
+            return qs
+        held = Tenure.objects.filter(position__unit__in=self.units().values("pk")).values("person_id")
+        return qs.filter(pk__in=held)
+
+    def duties(self) -> QuerySet[Duty]:
+        qs = Duty.objects.all()
+        if self.everything:
+            return qs
+        units = self.units().values("pk")
+        return qs.filter(Q(holder_unit__in=units) | Q(holder_position__unit__in=units))
 
 
 def role_of(user) -> str:

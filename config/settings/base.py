@@ -131,7 +131,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "responsibility.api.schema.DutyChainSchema",
+    "EXCEPTION_HANDLER": "responsibility.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -147,6 +148,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Read and write shapes differ (codes in, codes and names out; multipart evidence uploads).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "DutyTypeEnum": "responsibility.models.DutyType",
+        "RegionLevelEnum": "responsibility.models.RegionLevel",
+        "UserRoleEnum": "responsibility.api.serializers.USER_ROLES",
+        "PartyRoleEnum": "accountability.api.serializers.PARTY_ROLES",
+        "HazardLevelEnum": "accountability.models.HazardLevel",
+        "HazardStateEnum": "accountability.models.HazardState",
+        "CaseStateEnum": "accountability.models.CaseState",
+        "GradeEnum": "accountability.grading.Grade",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process (the embedded default).

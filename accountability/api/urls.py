@@ -1,0 +1,31 @@
+"""/api/v1/: hazards, accidents, trace, 一案双查 cases and records, 终身追责."""
+
+from django.urls import path, re_path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+from .notifications import NotificationViewSet
+
+router = SimpleRouter()
+router.register("hazards", views.HazardViewSet, basename="hazard")
+router.register("accidents", views.AccidentViewSet, basename="accident")
+router.register("cases", views.CaseViewSet, basename="case")
+router.register("records", views.RecordViewSet, basename="record")
+
+# ---- notifications (reminders engineer) ------------------------------------------------------------------
+# Register the notification viewsets on `router` here, e.g.
+#     router.register("notifications", NotificationViewSet, basename="notification")
+# Each states its permission_classes and `action_roles` (responsibility/api/permissions.py) like the rest.
+router.register("notifications", NotificationViewSet, basename="notification")
+# ---------------------------------------------------------------------------------------------------------------
+
+app_name = "accountability-api"
+urlpatterns = [
+    path("trace/", views.TraceView.as_view(), name="trace"),
+    re_path(
+        r"^persons/(?P<code>[A-Za-z0-9_.\-]+)/accountability/$",
+        views.PersonAccountabilityView.as_view(),
+        name="person-accountability",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,53 @@
+"""Who may call which endpoint: roles per action, stated on every view.
+
+A role lacking the action gets 403; an object outside the caller's scope is simply not in the
+view's queryset, so it answers 404 and ids cannot be probed. Scope is `request_visibility`.
+"""
+
+from __future__ import annotations
+
+from rest_framework.permissions import BasePermission
+
+from responsibility.permissions import Role, request_visibility
+
+ADMIN = frozenset({Role.ADMIN})
+CASE_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR})
+OVERSIGHT = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REGULATOR})
+REGULATORS = frozenset({Role.ADMIN, Role.REGULATOR})
+ENTERPRISE_SIDE = frozenset({Role.ADMIN, Role.ENTERPRISE})
+HAZARD_READERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE})
+HAZARD_REPORTERS = frozenset({Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE})
+ENTERPRISE_ONLY = frozenset({Role.ENTERPRISE})
+ANY_ROLE = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE})
+
+ROLE_LABELS = {
+    Role.ADMIN: "安委办 admin",
+    Role.INSPECTOR: "纪检监察 inspector",
+    Role.REGULATOR: "监管人员 regulator",
+    Role.ENTERPRISE: "企业用户 enterprise",
+}
+
+
+def roles_of_view(view, action: str | None) -> frozenset[str]:
+    """The roles a view grants `action` (a viewset action, or the lower-case method of an APIView)."""
+    table = getattr(view, "action_roles", None) or {}
+    if action == "metadata":
+        return frozenset().union(*table.values()) if table else frozenset()
+    return table.get(action, frozenset())
+
+
+def describe_roles(roles) -> str:
+    return "、".join(
+        ROLE_LABELS[r] for r in (Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE) if r in roles
+    )
+
+
+class HasActionRole(BasePermission):
+    """The caller's role must be listed for the action in the view's `action_roles` (fail closed)."""
+
+    message = "您的角色无权执行此操作"
+
+    def has_permission(self, request, view) -> bool:
+        method = request.method.lower()
+        action = getattr(view, "action", None) or {"head": "get", "options": "metadata"}.get(method, method)
+        return request_visibility(request).role in roles_of_view(view, action)

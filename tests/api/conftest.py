@@ -1,0 +1,109 @@
+"""Fixtures for the API tests: the worked example, a token per demo account, and objects outside scope.
+
+Scopes of the demo accounts (load_demo.create_demo_users):
+- admin: everything; inspector: region SD and below; regulator: d_housing (construction and gas in SD);
+- township: t1_gov (all sectors in T1); enterprise: e1; enterprise2: e2.
+The world adds what lies outside every non-admin scope: a county SX beside SD, and events at e6 (city level).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accountability.cases import open_case
+from accountability.models import Accident, Hazard, HazardLevel, HazardSource
+from responsibility.management.commands.load_demo import create_demo_users
+from responsibility.models import Region, Sector, Unit
+from tests.conftest import DEMO_FILE
+
+PASSWORD = "api-tests-password"
+ROLES = ("anonymous", "admin", "inspector", "regulator", "township", "enterprise", "enterprise2")
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    """Throttle counters live in the cache; each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def token_client(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    clients: dict[str, APIClient]
+    today: dt.date
+
+
+def add_hazard(code: str, enterprise: str, sector: str, today: dt.date, **fields) -> Hazard:
+    return Hazard.objects.create(
+        code=code,
+        title=f"隐患 {code}",
+        enterprise=Unit.objects.get(code=enterprise),
+        sector=Sector.objects.get(code=sector),
+        level=fields.pop("level", HazardLevel.GENERAL),
+        source=fields.pop("source", HazardSource.SELF_CHECK),
+        found_on=fields.pop("found_on", today - dt.timedelta(days=10)),
+        deadline=fields.pop("deadline", today + dt.timedelta(days=20)),
+        **fields,
+    )
+
+
+def build_world() -> World:
+    """The worked example, an account per role, an open case per accident, one hazard per enterprise,
+    and what lies outside the SD inspector: a county SX beside SD, a hazard and an accident at e6."""
+    call_command("import_scenario", str(DEMO_FILE), quiet=True)
+    create_demo_users(PASSWORD)
+    users = {user.username: user for user in User.objects.all()}
+    today = timezone.localdate()
+    Region.objects.create(code="SX", name="邻区", level="county", parent=Region.objects.get(code="SC"))
+    add_hazard("HZ1", "e1", "housing", today)
+    add_hazard("HZ2", "e2", "hazchem", today)
+    add_hazard("HZ6", "e6", "special_eq", today)
+    e6 = Unit.objects.get(code="e6")
+    Accident.objects.create(
+        code="AC6",
+        title="华塔起重机械伤害事故",
+        enterprise=e6,
+        region=e6.region,
+        sector=Sector.objects.get(code="special_eq"),
+        occurred_at=dt.datetime(2024, 5, 6, 10, 0, tzinfo=dt.UTC),
+        reported_at=dt.datetime(2024, 5, 6, 10, 30, tzinfo=dt.UTC),
+        deaths=1,
+    )
+    for code in ("A0226", "A0402", "AC6"):
+        open_case(accident=Accident.objects.get(code=code))
+    clients = {role: token_client(users.get(role)) for role in ROLES}
+    return World(users=users, clients=clients, today=today)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """`build_world` once per module, in a transaction rolled back when the module ends (Django's
+    setUpTestData for pytest). Tests still take `db`: each runs in a savepoint of its own."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)

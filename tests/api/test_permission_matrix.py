@@ -1,0 +1,487 @@
+"""Every endpoint × every role × (inside scope, outside scope): the status each gets, as designed.
+
+Design: anonymous → 401; a role lacking the action → 403; an object outside the caller's scope → 404
+(a reference outside scope in a request body reads as unknown → 400); inside → 200/201. A list answers
+200 for everyone allowed and shows the object inside scope, never the one outside (searched by its code).
+Each request runs in a savepoint that is rolled back, so every cell starts from the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from accountability import cases as case_services
+from accountability.models import (
+    Accident,
+    AccountabilityRecord,
+    Case,
+    ExtensionRequest,
+    Hazard,
+    HazardState,
+    HazardTransition,
+)
+
+from .conftest import ROLES
+
+ADMIN = {"admin"}
+INSPECTOR = {"admin", "inspector"}
+REGULATOR = {"admin", "regulator", "township"}
+ENTERPRISE = {"admin", "enterprise", "enterprise2"}
+OVERSIGHT = INSPECTOR | REGULATOR
+EVERYONE = OVERSIGHT | ENTERPRISE
+
+# kind → role → (code inside the role's scope, code outside it or None when nothing is outside).
+_E1_E2 = {"enterprise": ("e1", "e2"), "enterprise2": ("e2", "e1")}
+SCOPES: dict[str, dict[str, tuple[str, str | None]]] = {
+    "hazard": {
+        "admin": ("HZ1", None),
+        "inspector": ("HZ1", "HZ6"),
+        "regulator": ("HZ1", "HZ2"),
+        "township": ("HZ1", "HZ2"),
+        "enterprise": ("HZ1", "HZ2"),
+        "enterprise2": ("HZ2", "HZ1"),
+    },
+    "accident": {"admin": ("A0226", None), "inspector": ("A0226", "AC6"), "*": ("A0226", "A0402")},
+    "case": {
+        "admin": ("CASE-A-A0226", None),
+        "inspector": ("CASE-A-A0226", "CASE-A-AC6"),
+        "*": ("CASE-A-A0226", "CASE-A-A0402"),
+    },
+    "case_source": {"admin": ("A0318", None), "inspector": ("A0318", "AC6"), "*": ("A0318", "A0402")},
+    "region": {
+        "admin": ("T1", None),
+        "enterprise": ("T1", "P1"),
+        "enterprise2": ("P1", "T1"),
+        "*": ("T1", "SX"),
+    },
+    "sector": {"*": ("housing", None)},
+    "unit": {"admin": ("e1", None), "inspector": ("e1", "e6"), **_E1_E2, "*": ("e1", "e2")},
+    "position": {
+        "admin": ("e1_chair", None),
+        "inspector": ("e1_chair", "c_sec"),
+        "enterprise2": ("e2_gm", "e1_chair"),
+        "*": ("e1_chair", "e2_gm"),
+    },
+    "person": {
+        "admin": ("p17", None),
+        "inspector": ("p17", "p01"),
+        "enterprise2": ("p23", "p17"),
+        "*": ("p17", "p23"),
+    },
+    "duty": {
+        "admin": ("D18", None),
+        "inspector": ("D18", "D01"),
+        "enterprise2": ("D25", "D18"),
+        "*": ("D18", "D25"),
+    },
+    "mine": {**_E1_E2, "*": ("e1", "e2")},
+    "none": {"*": ("", None)},
+}
+
+
+def scope_of(kind: str, role: str) -> tuple[str, str | None]:
+    table = SCOPES[kind]
+    return table.get(role) or table["*"]
+
+
+# ---- how each call finds its object ------------------------------------------------------------------
+
+
+def first_record(case_code: str) -> AccountabilityRecord:
+    return AccountabilityRecord.objects.filter(case__code=case_code).order_by("order").first()
+
+
+def path_params(kind: str, code: str) -> dict:
+    if kind == "hazard":
+        transition = HazardTransition.objects.filter(hazard__code=code).exclude(evidence="").first()
+        return {"code": code, "transition_id": transition.pk if transition else 0}
+    if kind == "case":
+        action = Case.objects.get(code=code).corrective_actions.first()
+        return {"code": code, "action_id": action.pk if action else 0, "id": first_record(code).pk}
+    return {"code": code}
+
+
+# ---- state each call needs, set on every object of the kind before the requests ------------------------
+
+
+def hazards_in(state: str):
+    def prepare():
+        for hazard in Hazard.objects.filter(code__in=["HZ1", "HZ2", "HZ6"]):
+            hazard.state = state
+            hazard.submitted_on = hazard.found_on if state == HazardState.SUBMITTED else None
+            hazard.save()
+
+    return prepare
+
+
+def hazards_with_pending_extension():
+    hazards_in(HazardState.RECTIFYING)()
+    for hazard in Hazard.objects.filter(code__in=["HZ1", "HZ2", "HZ6"]):
+        ExtensionRequest.objects.create(
+            hazard=hazard,
+            previous_deadline=hazard.deadline,
+            requested_deadline=hazard.deadline + dt.timedelta(days=30),
+            reason="设备到货延迟",
+        )
+
+
+def hazards_with_evidence():
+    for hazard in Hazard.objects.filter(code__in=["HZ1", "HZ2", "HZ6"]):
+        HazardTransition.objects.create(
+            hazard=hazard,
+            from_state=HazardState.RECTIFYING,
+            to_state=HazardState.SUBMITTED,
+            evidence=ContentFile(b"photo", name="evidence.jpg"),
+        )
+
+
+def cases_with_an_action():
+    for case in Case.objects.all():
+        case_services.add_corrective_action(case=case, description="更换附着装置")
+
+
+def cases_decided():
+    for record in AccountabilityRecord.objects.select_related("case"):
+        case_services.record_finding(record=record, finding="not_responsible")
+
+
+def cases_closable():
+    cases_decided()
+    for case in Case.objects.all():
+        case_services.record_cause(case=case, cause="附着装置螺栓松动未整改")
+        action = case_services.add_corrective_action(case=case, description="全面排查塔吊附着")
+        case_services.complete_corrective_action(action=action, done_on=dt.date(2024, 4, 1))
+        case_services.record_education(case=case, held_on=dt.date(2024, 4, 2), description="警示教育大会")
+
+
+# ---- request bodies (role, code of the object or reference) ----------------------------------------------
+
+
+def hazard_report(role, code):
+    hazard = Hazard.objects.get(code=code)
+    today = dt.date.today()
+    return {
+        "enterprise": hazard.enterprise.code,
+        "sector": hazard.sector.code,
+        "level": "general",
+        "title": "脚手架连墙件缺失",
+        "found_on": today.isoformat(),
+        "deadline": (today + dt.timedelta(days=15)).isoformat(),
+    }
+
+
+def accident_report(role, code):
+    accident = Accident.objects.get(code=code)
+    body = {
+        "sector": accident.sector.code,
+        "occurred_at": "2024-06-01T08:00:00+08:00",
+        "reported_at": "2024-06-01T08:30:00+08:00",
+        "deaths": 1,
+    }
+    if accident.enterprise_id:
+        body["enterprise"] = accident.enterprise.code
+    else:
+        body["region"] = accident.region.code
+    return body
+
+
+def casualties(role, code):
+    accident = Accident.objects.get(code=code)
+    return {
+        "deaths": accident.deaths + 1,
+        "serious_injuries": accident.serious_injuries,
+        "direct_loss_yuan": str(accident.direct_loss_yuan),
+        "at": (accident.occurred_at + dt.timedelta(days=2)).isoformat(),
+    }
+
+
+def listing(role, code):
+    body = {"due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()}
+    if role == "admin":
+        body["listing_unit"] = "d_em"
+    return body
+
+
+def evidence_upload(role, code):
+    return {
+        "evidence": SimpleUploadedFile("after.jpg", b"after", content_type="image/jpeg"),
+        "note": "已整改",
+    }
+
+
+def const(body: dict) -> Callable:
+    return lambda role, code: body
+
+
+MEASURES = [{"kind": "acc_admonish", "detail": "诫勉谈话"}]
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    method: str
+    path: str
+    kind: str
+    roles: set[str]
+    ok: int = 200
+    outside: int = 404
+    body: Callable | None = None
+    prepare: Callable | None = None
+    multipart: bool = False
+    probe: str | None = None  # a list: the query parameter that looks for the object by its code
+    notes: dict = field(default_factory=dict)
+
+
+CALLS = [
+    Call("me", "get", "/api/v1/me/", "none", EVERYONE),
+    Call("my-duties", "get", "/api/v1/my/duties/?enterprise={code}", "mine", {"enterprise", "enterprise2"}),
+    Call("coverage", "get", "/api/v1/coverage/?date=2024-02-26", "none", OVERSIGHT),
+    Call("trace", "get", "/api/v1/trace/?accident={code}", "accident", OVERSIGHT),
+    # reference lists
+    Call("regions-list", "get", "/api/v1/regions/", "region", EVERYONE, probe="search"),
+    Call("regions-detail", "get", "/api/v1/regions/{code}/", "region", EVERYONE),
+    Call("sectors-list", "get", "/api/v1/sectors/", "sector", EVERYONE, probe="search"),
+    Call("sectors-detail", "get", "/api/v1/sectors/{code}/", "sector", EVERYONE),
+    Call("units-list", "get", "/api/v1/units/", "unit", EVERYONE, probe="search"),
+    Call("units-detail", "get", "/api/v1/units/{code}/", "unit", EVERYONE),
+    Call("positions-list", "get", "/api/v1/positions/", "position", EVERYONE, probe="search"),
+    Call("positions-detail", "get", "/api/v1/positions/{code}/", "position", EVERYONE),
+    Call("people-list", "get", "/api/v1/people/", "person", EVERYONE, probe="search"),
+    Call("people-detail", "get", "/api/v1/people/{code}/", "person", EVERYONE),
+    Call("duties-list", "get", "/api/v1/duties/", "duty", EVERYONE, probe="search"),
+    Call("duties-detail", "get", "/api/v1/duties/{code}/", "duty", EVERYONE),
+    # hazards
+    Call("hazards-list", "get", "/api/v1/hazards/", "hazard", EVERYONE, probe="search"),
+    Call("hazards-detail", "get", "/api/v1/hazards/{code}/", "hazard", EVERYONE),
+    Call(
+        "hazards-create",
+        "post",
+        "/api/v1/hazards/",
+        "hazard",
+        EVERYONE - {"inspector"},
+        201,
+        400,
+        hazard_report,
+    ),
+    Call(
+        "hazards-start-rectification",
+        "post",
+        "/api/v1/hazards/{code}/start-rectification/",
+        "hazard",
+        ENTERPRISE,
+        body=const({"note": "开始整改"}),
+        prepare=hazards_in(HazardState.REPORTED),
+    ),
+    Call(
+        "hazards-submit",
+        "post",
+        "/api/v1/hazards/{code}/submit/",
+        "hazard",
+        ENTERPRISE,
+        body=evidence_upload,
+        prepare=hazards_in(HazardState.RECTIFYING),
+        multipart=True,
+    ),
+    Call(
+        "hazards-request-extension",
+        "post",
+        "/api/v1/hazards/{code}/request-extension/",
+        "hazard",
+        ENTERPRISE,
+        body=lambda role, code: {
+            "requested_deadline": (
+                Hazard.objects.get(code=code).deadline + dt.timedelta(days=10)
+            ).isoformat(),
+            "reason": "设备到货延迟",
+        },
+        prepare=hazards_in(HazardState.RECTIFYING),
+    ),
+    Call(
+        "hazards-verify",
+        "post",
+        "/api/v1/hazards/{code}/verify/",
+        "hazard",
+        REGULATOR,
+        body=const({"note": "现场核查合格"}),
+        prepare=hazards_in(HazardState.SUBMITTED),
+    ),
+    Call(
+        "hazards-reject",
+        "post",
+        "/api/v1/hazards/{code}/reject/",
+        "hazard",
+        REGULATOR,
+        body=const({"reason": "证明材料不全"}),
+        prepare=hazards_in(HazardState.SUBMITTED),
+    ),
+    Call(
+        "hazards-list-for-supervision",
+        "post",
+        "/api/v1/hazards/{code}/list-for-supervision/",
+        "hazard",
+        REGULATOR,
+        body=listing,
+    ),
+    Call(
+        "hazards-decide-extension",
+        "post",
+        "/api/v1/hazards/{code}/decide-extension/",
+        "hazard",
+        REGULATOR,
+        body=const({"approve": True, "note": "同意"}),
+        prepare=hazards_with_pending_extension,
+    ),
+    Call(
+        "hazards-evidence",
+        "get",
+        "/api/v1/hazards/{code}/evidence/{transition_id}/",
+        "hazard",
+        EVERYONE,
+        prepare=hazards_with_evidence,
+    ),
+    # accidents
+    Call("accidents-list", "get", "/api/v1/accidents/", "accident", OVERSIGHT, probe="search"),
+    Call("accidents-detail", "get", "/api/v1/accidents/{code}/", "accident", OVERSIGHT),
+    Call("accidents-create", "post", "/api/v1/accidents/", "accident", REGULATOR, 201, 400, accident_report),
+    Call(
+        "accidents-casualties",
+        "post",
+        "/api/v1/accidents/{code}/casualties/",
+        "accident",
+        REGULATOR,
+        body=casualties,
+    ),
+    # cases
+    Call("cases-list", "get", "/api/v1/cases/", "case", INSPECTOR, probe="search"),
+    Call("cases-detail", "get", "/api/v1/cases/{code}/", "case", INSPECTOR),
+    Call(
+        "cases-open",
+        "post",
+        "/api/v1/cases/open/",
+        "case_source",
+        INSPECTOR,
+        201,
+        body=lambda r, c: {"accident": c},
+    ),
+    Call(
+        "cases-subjects",
+        "post",
+        "/api/v1/cases/{code}/subjects/",
+        "case",
+        INSPECTOR,
+        201,
+        body=const(
+            {"track": "supervision", "reason": "参与违规审批", "types": ["approval"], "person": "p30"}
+        ),
+    ),
+    Call(
+        "cases-cause",
+        "post",
+        "/api/v1/cases/{code}/cause/",
+        "case",
+        INSPECTOR,
+        body=const({"cause": "违章作业"}),
+    ),
+    Call(
+        "cases-corrective-actions",
+        "post",
+        "/api/v1/cases/{code}/corrective-actions/",
+        "case",
+        INSPECTOR,
+        201,
+        body=const({"description": "全面排查塔吊", "responsible": "区住建局"}),
+    ),
+    Call(
+        "cases-complete-action",
+        "post",
+        "/api/v1/cases/{code}/corrective-actions/{action_id}/complete/",
+        "case",
+        INSPECTOR,
+        body=const({"done_on": "2024-04-01"}),
+        prepare=cases_with_an_action,
+    ),
+    Call(
+        "cases-education",
+        "post",
+        "/api/v1/cases/{code}/education/",
+        "case",
+        INSPECTOR,
+        201,
+        body=const({"held_on": "2024-04-02", "description": "警示教育大会", "participants": 120}),
+    ),
+    Call("cases-close", "post", "/api/v1/cases/{code}/close/", "case", INSPECTOR, prepare=cases_closable),
+    # records
+    Call("records-list", "get", "/api/v1/records/", "case", INSPECTOR, probe="case"),
+    Call("records-detail", "get", "/api/v1/records/{id}/", "case", INSPECTOR),
+    Call(
+        "records-finding",
+        "post",
+        "/api/v1/records/{id}/finding/",
+        "case",
+        INSPECTOR,
+        201,
+        body=const({"finding": "responsible", "grounds": "未履行检查职责", "measures": MEASURES}),
+    ),
+    Call(
+        "records-amend",
+        "post",
+        "/api/v1/records/{id}/amend/",
+        "case",
+        INSPECTOR,
+        201,
+        body=const({"finding": "exempt", "grounds": "已按规定履职", "reason": "复核后更正"}),
+        prepare=cases_decided,
+    ),
+    Call("person-accountability", "get", "/api/v1/persons/{code}/accountability/", "person", INSPECTOR),
+]
+
+
+def call(client, spec: Call, role: str, code: str) -> str:
+    """One request inside a rolled-back savepoint; a list's 200 says whether the object showed."""
+    params = path_params(spec.kind, code) if code else {}
+    path = spec.path.format(**params)
+    if spec.probe and code:
+        path += f"?{spec.probe}={code}"
+    kwargs = {}
+    if spec.body is not None:
+        kwargs = {"data": spec.body(role, code), "format": "multipart" if spec.multipart else "json"}
+    with transaction.atomic():
+        response = getattr(client, spec.method)(path, **kwargs)
+        transaction.set_rollback(True)
+    assert response.status_code < 500, (spec.name, role, response.content[:500])
+    if spec.probe and response.status_code == 200:
+        shown = response.json()["count"] > 0
+        return f"200 {'shown' if shown else 'hidden'}"
+    return str(response.status_code)
+
+
+def expected(spec: Call, role: str, scope: str) -> str:
+    if role == "anonymous":
+        return "401"
+    if role not in spec.roles:
+        return "403"
+    if spec.probe:
+        return "200 shown" if scope == "inside" else "200 hidden"
+    return str(spec.ok if scope == "inside" else spec.outside)
+
+
+@pytest.mark.parametrize("spec", CALLS, ids=lambda spec: spec.name)
+def test_each_role_gets_what_the_design_grants_inside_and_outside_its_scope(shared_world, db, spec):
+    if spec.prepare is not None:
+        spec.prepare()
+    got, want = {}, {}
+    for role in ROLES:
+        inside, outside = scope_of(spec.kind, role if role != "anonymous" else "enterprise")
+        for scope, code in (("inside", inside), ("outside", outside)):
+            if code is None:
+                continue
+            got[(role, scope)] = call(shared_world.clients[role], spec, role, code)
+            want[(role, scope)] = expected(spec, role, scope)
+    assert got == want
