@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from accountability.models import Hazard, HazardTransition
-from responsibility.models import Duty, Person, Position, Region, Unit
+from responsibility.models import Duty, Person, Position, Unit
 
 PAIRS = [("enterprise", "e1", "e2"), ("enterprise2", "e2", "e1")]
 
@@ -92,4 +92,3 @@ def test_guessing_evidence_ids_of_another_enterprise_finds_nothing(shared_world,
     for hazard in (theirs, mine):
         response = client.get(f"/api/v1/hazards/{hazard.code}/evidence/{evidence.pk}/")
         assert response.status_code == 404
-    assert Region.objects.filter(code=Unit.objects.get(code=other).region.code).exists()
