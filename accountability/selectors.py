@@ -94,7 +94,9 @@ def person_accountability(person: Person, *, on: dt.date | None = None) -> list[
         .prefetch_related(
             Prefetch(
                 "decisions",
-                queryset=Decision.objects.prefetch_related("measures").order_by("decided_at", "id"),
+                queryset=Decision.objects.select_related("decided_by")
+                .prefetch_related("measures")
+                .order_by("decided_at", "id"),
             )
         )
         .order_by("case__event_day", "order")
