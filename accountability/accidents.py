@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from .cases import extend_case_to_grade
 from .grading import grade_rank, late_report_window_days, within_late_report_window
-from .models import Accident, Case, CaseState, CasualtyRevision
+from .models import Accident, Case, CaseState, CasualtyRevision, EventActor, EventParty
 
 
 def check_casualty_report(
@@ -99,3 +100,26 @@ def report_casualties(
             extend_case_to_grade(case=case)
     accident.refresh_from_db()
     return revision
+
+
+def record_accident(
+    *, parties: Sequence[tuple] = (), actors: Sequence[tuple] = (), by=None, **fields
+) -> Accident:
+    """A new accident with its parties (enterprise, role) and actors (person, role), in the order given.
+
+    The grade is computed on save from the three measures; it is never typed in.
+    """
+    accident = Accident(**fields)
+    accident.full_clean()
+    with transaction.atomic():
+        accident._history_user = by
+        accident.save()
+        EventParty.objects.bulk_create(
+            EventParty(accident=accident, enterprise=enterprise, role=role, order=i)
+            for i, (enterprise, role) in enumerate(parties)
+        )
+        EventActor.objects.bulk_create(
+            EventActor(accident=accident, person=person, role=role, order=i)
+            for i, (person, role) in enumerate(actors)
+        )
+    return accident

@@ -205,3 +205,32 @@ def decide_extension(
             hazard._history_user = by
             hazard.save(update_fields=["deadline"])
     return locked
+
+
+def report_hazard(*, by=None, **fields) -> Hazard:
+    """A new hazard (自查 by the enterprise, or found by a regulator), validated as the admin validates it."""
+    hazard = Hazard(**fields)
+    hazard.full_clean()
+    with transaction.atomic():
+        hazard._history_user = by
+        hazard.save()
+        HazardTransition.objects.create(hazard=hazard, to_state=HazardState.REPORTED, by=by, note="上报")
+    return hazard
+
+
+def complete_plan(*, hazard: Hazard, by=None, **plan) -> Hazard:
+    """Fill in parts of the 五到位 plan (measures, responsible_position, funds_yuan, contingency_plan)."""
+    unknown = set(plan) - {"measures", "responsible_position", "funds_yuan", "contingency_plan"}
+    if unknown:
+        raise ValidationError({name: "不是整改方案的字段" for name in unknown})
+    position = plan.get("responsible_position")
+    if position is not None and position.unit.enterprise_id != hazard.enterprise_id:
+        raise ValidationError(
+            {"responsible_position": f"{position.code} 不属于企业 {hazard.enterprise.code}"}
+        )
+    for name, value in plan.items():
+        setattr(hazard, name, value)
+    hazard.full_clean()
+    hazard._history_user = by
+    hazard.save(update_fields=list(plan))
+    return hazard

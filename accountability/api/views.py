@@ -54,7 +54,6 @@ from ..models import (
     ExtensionDecision,
     ExtensionRequest,
     Hazard,
-    HazardState,
     HazardTransition,
     Measure,
 )
@@ -169,30 +168,28 @@ class HazardViewSet(
     def create(self, request, *args, **kwargs):
         """Report a hazard (enterprise users: a 自查 hazard of their own enterprise)."""
         data = _parse(s.HazardCreateSerializer, self)
-        hazard = Hazard(
-            code=data.get("code") or _new_code("HZ", Hazard),
-            title=data.get("title", ""),
-            enterprise=data["enterprise"],
-            sector=data["sector"],
-            unit=data.get("unit"),
-            level=data["level"],
-            source=data["source"],
-            inspection=data.get("inspection"),
-            found_on=data["found_on"],
-            deadline=data["deadline"],
-            measures=data.get("measures", ""),
-            responsible_position=data.get("responsible_position"),
-            funds_yuan=data.get("funds_yuan"),
-            contingency_plan=data.get("contingency_plan", ""),
-        )
-        # hazards.py has no reporting service yet: the same full_clean the admin runs, and the first transition.
-        hazard.full_clean()
-        with transaction.atomic():
-            hazard._history_user = request.user
-            hazard.save()
-            HazardTransition.objects.create(
-                hazard=hazard, to_state=HazardState.REPORTED, by=request.user, note="上报"
+        fields = {
+            name: data[name]
+            for name in (
+                "title",
+                "enterprise",
+                "sector",
+                "unit",
+                "level",
+                "source",
+                "inspection",
+                "found_on",
+                "deadline",
+                "measures",
+                "responsible_position",
+                "funds_yuan",
+                "contingency_plan",
             )
+            if name in data
+        }
+        hazard = hazard_services.report_hazard(
+            code=data.get("code") or _new_code("HZ", Hazard), by=request.user, **fields
+        )
         return self._detail(hazard, status.HTTP_201_CREATED)
 
     @_hazard_action(s.StartRectificationSerializer)
@@ -206,18 +203,9 @@ class HazardViewSet(
             for k in ("measures", "responsible_position", "funds_yuan", "contingency_plan")
             if k in data
         }
-        position = plan.get("responsible_position")
-        if position is not None and position.unit.enterprise_id != hazard.enterprise_id:
-            raise serializers.ValidationError(
-                {"responsible_position": f"{position.code} 不属于企业 {hazard.enterprise.code}"}
-            )
         with transaction.atomic():
             if plan:
-                for name, value in plan.items():
-                    setattr(hazard, name, value)
-                hazard.full_clean()
-                hazard._history_user = request.user
-                hazard.save(update_fields=list(plan))
+                hazard_services.complete_plan(hazard=hazard, by=request.user, **plan)
             hazard_services.start_rectification(hazard=hazard, by=request.user, note=data.get("note", ""))
         return self._detail(hazard)
 
@@ -381,33 +369,30 @@ class AccidentViewSet(
     def create(self, request, *args, **kwargs):
         """Record an accident in scope: at a visible enterprise, or (no enterprise) in a region and sector of a grant."""
         data = _parse(s.AccidentCreateSerializer, self)
-        accident = Accident(
+        fields = {
+            name: data[name]
+            for name in (
+                "title",
+                "enterprise",
+                "region",
+                "sector",
+                "unit",
+                "post",
+                "occurred_at",
+                "reported_at",
+                "deaths",
+                "serious_injuries",
+                "direct_loss_yuan",
+            )
+            if name in data
+        }
+        accident = accident_services.record_accident(
             code=data.get("code") or _new_code("AC", Accident),
-            title=data.get("title", ""),
-            enterprise=data.get("enterprise"),
-            region=data["region"],
-            sector=data["sector"],
-            unit=data.get("unit"),
-            post=data.get("post"),
-            occurred_at=data["occurred_at"],
-            reported_at=data.get("reported_at"),
-            deaths=data["deaths"],
-            serious_injuries=data["serious_injuries"],
-            direct_loss_yuan=data["direct_loss_yuan"],
+            parties=[(p["enterprise"], p["role"]) for p in data.get("parties", [])],
+            actors=[(a["person"], a["role"]) for a in data.get("actors", [])],
+            by=request.user,
+            **fields,
         )
-        # accidents.py has no recording service yet: the admin's full_clean, then the parties in order.
-        accident.full_clean()
-        with transaction.atomic():
-            accident._history_user = request.user
-            accident.save()
-            EventParty.objects.bulk_create(
-                EventParty(accident=accident, enterprise=p["enterprise"], role=p["role"], order=i)
-                for i, p in enumerate(data.get("parties", []))
-            )
-            EventActor.objects.bulk_create(
-                EventActor(accident=accident, person=a["person"], role=a["role"], order=i)
-                for i, a in enumerate(data.get("actors", []))
-            )
         fresh = self.get_queryset().get(pk=accident.pk)
         return Response(s.AccidentDetailSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
