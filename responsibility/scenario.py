@@ -613,6 +613,34 @@ def _sync_m2m(model, relation: str, target_key: str, wanted: dict[int, set[int]]
         elif current[owner] != targets:
             getattr(model.objects.get(pk=owner), relation).set(targets)
     through.objects.bulk_create(rows, batch_size=1000)
+    _record_m2m_history(model, relation, owner_key, target_key, rows)
+
+
+def _record_m2m_history(model, relation: str, owner_key: str, target_key: str, rows: list) -> None:
+    """Bulk-created through rows bypass simple-history's signal: attach them to each owner's latest history row,
+    so the history of a new duty (unit, inspection) shows its sectors (inspectors) as created."""
+    if not rows:
+        return
+    historical = model.history.model
+    m2m_history = historical._meta.get_field(f"historical{model._meta.model_name}_{relation}").related_model
+    owners = {getattr(row, owner_key) for row in rows}
+    latest = dict(
+        historical.objects.filter(id__in=owners)
+        .values("id")
+        .annotate(latest=models.Max("history_id"))
+        .values_list("id", "latest")
+    )
+    m2m_history.objects.bulk_create(
+        [
+            m2m_history(
+                **{"id": row.pk, owner_key: getattr(row, owner_key), target_key: getattr(row, target_key)},
+                history_id=latest[getattr(row, owner_key)],
+            )
+            for row in rows
+            if getattr(row, owner_key) in latest
+        ],
+        batch_size=1000,
+    )
 
 
 def _tree_levels(items: list[dict]) -> list[list[dict]]:
@@ -690,6 +718,10 @@ def _write_tree(ctx: ImportContext, section: str, values_of: Callable[[dict], di
                 for o in own:
                     o.enterprise_id = o.pk
                 Unit.objects.filter(pk__in=[o.pk for o in own]).update(enterprise_id=models.F("id"))
+                # …and in the creation history rows written a moment ago (an enterprise is its own enterprise).
+                Unit.history.filter(id__in=[o.pk for o in own], enterprise_id__isnull=True).update(
+                    enterprise_id=models.F("id")
+                )
             total_new += len(new)
     ctx.counts[section] = (total_new, total_changed)
     ctx.progress(f"{section}: {len(ctx.items(section))} ({total_new} new, {total_changed} changed)")

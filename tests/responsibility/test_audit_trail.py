@@ -138,3 +138,15 @@ def test_reimporting_an_unchanged_document_adds_no_history(demo_county):
     before = Duty.history.count()
     call_command("import_scenario", str(DEMO_FILE), quiet=True)
     assert Duty.history.count() == before
+
+
+def test_imported_duties_units_and_inspections_keep_their_sets_and_enterprise_in_history(demo_county):
+    from responsibility.models import Duty, Inspection, Unit
+
+    duty = Duty.objects.get(code="D09").history.latest()
+    assert [row.sector.code for row in duty.sectors.all()] == ["construction"]
+    unit = Unit.objects.get(code="e1")
+    assert [row.sector.code for row in unit.history.latest().sectors.all()] == ["housing"]
+    assert unit.history.latest().enterprise_id == unit.pk
+    inspection = Inspection.objects.get(code="IN1").history.latest()
+    assert [row.position.code for row in inspection.inspectors.all()] == ["d_housing_insp"]
