@@ -115,10 +115,14 @@ class Visibility:
         """Accidents (or anything with an optional enterprise, a region and a sector) this user may see."""
         if self.everything:
             return qs
+        by_grant = self._grant_q(region_field, sector_field, enterprise_field)
+        if self.role == Role.REGULATOR:
+            # A department answers for its sectors: an enterprise it regulates may have events in others.
+            return qs.filter(by_grant)
         by_enterprise = Q(**{f"{enterprise_field}__in": self.visible_enterprise_ids()})
         if self.role == Role.ENTERPRISE:
             return qs.filter(by_enterprise)
-        return qs.filter(by_enterprise | self._grant_q(region_field, sector_field, enterprise_field))
+        return qs.filter(by_enterprise | by_grant)
 
     def sees_enterprise(self, enterprise: Unit) -> bool:
         return self.everything or self.enterprises().filter(pk=enterprise.pk).exists()
@@ -141,7 +145,9 @@ class Visibility:
 
     def sees_event(self, *, enterprise: Unit | None, region: Region, sector) -> bool:
         """Whether an event at this enterprise, or at this place, lies in scope: the test of `filter_events`."""
-        if self.everything or (enterprise is not None and self.sees_enterprise(enterprise)):
+        if self.everything:
+            return True
+        if self.role != Role.REGULATOR and enterprise is not None and self.sees_enterprise(enterprise):
             return True
         return self.role != Role.ENTERPRISE and any(
             self._covers(g, region, sector, enterprise) for g in self.grants

@@ -181,3 +181,16 @@ def test_a_regulator_lists_a_hazard_for_supervision_in_its_own_name(shared_world
 def test_the_overdue_filter_finds_the_hazard_past_its_deadline(shared_world, db):
     response = shared_world.clients["enterprise2"].get("/api/v1/hazards/", {"overdue": "true"})
     assert [(h["code"], h["overdue"]) for h in response.json()["results"]] == [("H1", True)]
+
+
+def test_a_regulator_sees_hazards_of_its_sectors_only_even_at_an_enterprise_it_regulates(shared_world, db):
+    from tests.api.conftest import add_hazard
+
+    # 区住建局 regulates construction and gas at e1, not hazardous chemicals there.
+    add_hazard("HZ1C", "e1", "hazchem", shared_world.today)
+    regulator, township = shared_world.clients["regulator"], shared_world.clients["township"]
+    codes = {h["code"] for h in regulator.get("/api/v1/hazards/", {"page_size": 200}).json()["results"]}
+    assert "HZ1" in codes and "HZ1C" not in codes
+    assert regulator.get("/api/v1/hazards/HZ1C/").status_code == 404
+    # The street office answers for everything in its territory, whatever the sector.
+    assert township.get("/api/v1/hazards/HZ1C/").status_code == 200
