@@ -171,7 +171,8 @@ class TenureBook:
         self._by_position: dict[int, list[Tenure]] = defaultdict(list)
         ids = set(position_ids)
         if ids:
-            for tenure in Tenure.objects.filter(position_id__in=ids).select_related("person"):
+            # Tenures of one position never overlap, so their order does not matter.
+            for tenure in Tenure.objects.filter(position_id__in=ids).select_related("person").order_by():
                 self._by_position[tenure.position_id].append(tenure)
 
     def holder(self, position_id: int, day: dt.date) -> Person | None:
@@ -208,7 +209,7 @@ def _candidate_duties(scope: EventScope, sector: Sector, on_date: dt.date, enter
             "holder_position__unit__region",
             "holder_position__unit__enterprise",
         )
-        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code")))
+        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code").order_by()))
     )
 
 
