@@ -982,32 +982,45 @@ def _done(request, case: Case, message: str, anchor: str = ""):
     return redirect(reverse("accountability:case_workbench", args=[case.code]) + anchor)
 
 
+def _case_form_post(request, code, form_class, write, done_message: str, anchor: str, form_name: str):
+    """Validate a workbench form, write through a case service, and show the service's refusal on the form."""
+    vis, case = _post_case(request, code)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            write(case, form.cleaned_data)
+            return _done(request, case, done_message, anchor)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    return _workbench(request, case, vis, status=400, **{form_name: form})
+
+
 @login_required
 @require_POST
 def case_cause(request, code):
-    vis, case = _post_case(request, code)
-    form = CauseForm(request.POST)
-    if form.is_valid():
-        try:
-            case_services.record_cause(case=case, cause=form.cleaned_data["cause"], by=request.user)
-            return _done(request, case, "已记录事故原因", "#four-nots")
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-    return _workbench(request, case, vis, status=400, cause_form=form)
+    return _case_form_post(
+        request,
+        code,
+        CauseForm,
+        lambda case, data: case_services.record_cause(case=case, cause=data["cause"], by=request.user),
+        "已记录事故原因",
+        "#four-nots",
+        "cause_form",
+    )
 
 
 @login_required
 @require_POST
 def case_action_add(request, code):
-    vis, case = _post_case(request, code)
-    form = CorrectiveActionForm(request.POST)
-    if form.is_valid():
-        try:
-            case_services.add_corrective_action(case=case, **form.cleaned_data)
-            return _done(request, case, "已登记整改措施", "#actions")
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-    return _workbench(request, case, vis, status=400, action_form=form)
+    return _case_form_post(
+        request,
+        code,
+        CorrectiveActionForm,
+        lambda case, data: case_services.add_corrective_action(case=case, **data),
+        "已登记整改措施",
+        "#actions",
+        "action_form",
+    )
 
 
 @login_required
@@ -1033,15 +1046,15 @@ def case_action_done(request, code, pk):
 @login_required
 @require_POST
 def case_education(request, code):
-    vis, case = _post_case(request, code)
-    form = EducationForm(request.POST)
-    if form.is_valid():
-        try:
-            case_services.record_education(case=case, by=request.user, **form.cleaned_data)
-            return _done(request, case, "已记录警示教育", "#education")
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-    return _workbench(request, case, vis, status=400, education_form=form)
+    return _case_form_post(
+        request,
+        code,
+        EducationForm,
+        lambda case, data: case_services.record_education(case=case, by=request.user, **data),
+        "已记录警示教育",
+        "#education",
+        "education_form",
+    )
 
 
 @login_required
