@@ -42,7 +42,9 @@ def test_the_worked_example_is_delivered_by_a_real_worker_and_a_second_sweep_del
     with publishing_to(worker.broker, worker.queue):
         first = sweep(now=H1_DEADLINE + dt.timedelta(days=1))
         assert (len(first.claimed_ids), first.enqueued) == (2, 2)
-        wait_for(lambda: not ReminderLog.objects.filter(state="pending").exists(), 30, "delivery", log=worker)
+        wait_for(
+            lambda: not ReminderLog.objects.filter(state="pending").exists(), 120, "delivery", log=worker
+        )
         assert delivered() == {("hazard-overdue", "H1", "p23"), ("hazard-overdue", "H1", "p14")}
 
         again = sweep(now=H1_DEADLINE + dt.timedelta(days=1))
@@ -50,8 +52,10 @@ def test_the_worked_example_is_delivered_by_a_real_worker_and_a_second_sweep_del
 
         # The periodic task itself, through the broker: the worker sweeps, escalates, opens the case.
         sweep_reminders.delay((H1_DEADLINE + dt.timedelta(days=30)).isoformat())
-        wait_for(lambda: Notification.objects.count() == 5, 30, "the escalation", log=worker)
-        wait_for(lambda: not ReminderLog.objects.filter(state="pending").exists(), 30, "delivery", log=worker)
+        wait_for(lambda: Notification.objects.count() == 5, 120, "the escalation", log=worker)
+        wait_for(
+            lambda: not ReminderLog.objects.filter(state="pending").exists(), 120, "delivery", log=worker
+        )
         assert delivered() - {("hazard-overdue", "H1", "p23"), ("hazard-overdue", "H1", "p14")} == {
             ("hazard-overdue-escalation", "H1", "p23"),
             ("hazard-overdue-escalation", "H1", "p14"),

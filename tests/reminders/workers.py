@@ -78,7 +78,7 @@ class Worker:
             self.proc = subprocess.Popen(
                 command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
-        wait_for(lambda: "ready." in self.tail() or self.proc.poll() is not None, 30, "the worker", log=self)
+        wait_for(lambda: "ready." in self.tail() or self.proc.poll() is not None, 90, "the worker", log=self)
         assert self.proc.poll() is None, self.tail()
         return self
 
@@ -135,7 +135,7 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(self.ping, 10, f"redis-server on port {self.port}")
+        wait_for(self.ping, 30, f"redis-server on port {self.port}")
         return self
 
     def ping(self) -> bool:
