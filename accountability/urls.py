@@ -31,4 +31,6 @@ urlpatterns = [
     path("cases/<str:code>/records/<int:pk>/", views.record_detail, name="record_detail"),
     path("cases/<str:code>/report/", views.case_report, name="case_report"),
     path("cases/<str:code>/report.docx", views.case_report_docx, name="case_report_docx"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notification_mark_read, name="notification_mark_read"),
 ]

@@ -1196,3 +1196,35 @@ def case_report_docx(request, code):
     response = HttpResponse(case_docx(case_report_data(case)), content_type=DOCX)
     response["Content-Disposition"] = f'attachment; filename="{case.code}.docx"'
     return response
+
+
+# ---- notifications -------------------------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request):
+    """My reminders (站内提醒), newest first; unread ones marked."""
+    from .notifications import notifications_for
+
+    qs = notifications_for(request.user).order_by("-created_at", "-id")
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
+        qs = qs.unread()
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "accountability/notification_list.html",
+        {"page": page, "unread_only": unread_only, "query": "unread=1" if unread_only else ""},
+    )
+
+
+@login_required
+@require_POST
+def notification_mark_read(request):
+    """Mark one (`id`) or all of my notifications read; only ever my own."""
+    from .notifications import mark_read
+
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    marked = mark_read(user=request.user, ids=ids)
+    messages.success(request, f"已标记 {marked} 条提醒为已读")
+    return redirect("accountability:notification_list")
