@@ -72,7 +72,8 @@ from .models import (
 )
 from .selectors import case_records, records_by_track
 
-CASE_READERS = {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}
+# As the API: 一案双查 is the 纪检监察 side's work; regulators are themselves its supervision-track subjects.
+CASE_READERS = {Role.ADMIN, Role.INSPECTOR}
 CASE_WRITERS = {Role.ADMIN, Role.INSPECTOR}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -30,7 +30,7 @@ NAV = [
     # (url name, label, roles that see it)
     ("accountability:dashboard", "驾驶舱", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
     ("accountability:trace", "责任链追溯", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
-    ("accountability:case_list", "一案双查", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
+    ("accountability:case_list", "一案双查", {Role.ADMIN, Role.INSPECTOR}),
     ("accountability:accident_list", "事故", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
     ("accountability:hazard_list", "隐患台账", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
     ("responsibility:matrix", "责任矩阵", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
