@@ -1,0 +1,395 @@
+"""Differential check: resolve_chain / coverage_report against the naive reference of DESIGN §3.
+
+Hypothesis builds small but schema-valid worlds (region and sector trees, governments, departments,
+enterprises with departments and teams, positions, tenures with vacancies and successions, duties of
+every stored type with random scopes and periods, permits and inspections around the event dates,
+accidents and hazards with parties and actors), imports each one into an empty database, and compares
+the product with tests/responsibility/reference_chain.py.
+"""
+
+import datetime as dt
+import json
+import os
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from responsibility.chain import EventScope, resolve_chain
+from responsibility.coverage import coverage_report
+from responsibility.models import Person, Position, Region, Sector, Unit
+from responsibility.scenario import import_scenario
+from tests.responsibility.reference_chain import (
+    KEYS,
+    LEVEL_RANK,
+    LEVELS,
+    MAIN_ENTERPRISE_TYPES,
+    SUPERVISION_TYPES,
+    World,
+    accident_event,
+    hazard_event,
+    reference_coverage,
+    reference_trace,
+)
+
+BASE = dt.date(2023, 1, 1)
+ROLES = [
+    "owner",
+    "general_contractor",
+    "subcontractor",
+    "supervising_engineer",
+    "installer",
+    "landlord",
+    "other",
+]
+SUPERVISION_STORED = ["party_gov_lead", "leader_in_charge", "territorial", "competent", "supervisory"]
+ENTERPRISE_STORED = [
+    "primary",
+    "enterprise_leader",
+    "safety_manager",
+    "guarantor",
+    "dept_head",
+    "team_leader",
+    "post",
+]
+# Code prefixes of mixed case and punctuation: "ties by unit code" must hold for any valid code.
+PREFIXES = ["a", "B", "a_", "A-", "b.", "c"]
+
+
+def day(n: int) -> str:
+    return (BASE + dt.timedelta(days=n)).isoformat()
+
+
+@st.composite
+def worlds(draw):
+    """A scenario document and the events (accidents and hazards) to trace in it."""
+    doc = {k: [] for k in ("regions", "sectors", "units", "positions", "people", "tenures", "duties")}
+    doc.update(permits=[], inspections=[], hazards=[], accidents=[])
+    # anchors: the days events happen on; permits and inspections are placed around them
+    anchors = draw(st.lists(st.integers(380, 800), min_size=2, max_size=3, unique=True))
+
+    # regions: strictly descending levels, possibly skipping one
+    root_level = draw(st.sampled_from(LEVELS[:3]))
+    regions = [{"code": "R0", "name": "r0", "level": root_level}]
+    for i in range(1, draw(st.integers(3, 6))):
+        parents = [r for r in regions if r["level"] != "village"]
+        parent = draw(st.sampled_from(parents))
+        lower = LEVELS[LEVEL_RANK[parent["level"]] + 1 :]
+        level = draw(st.sampled_from(lower[:2]))
+        regions.append(
+            {
+                "code": f"{draw(st.sampled_from(PREFIXES))}R{i}",
+                "name": f"r{i}",
+                "level": level,
+                "parent": parent["code"],
+            }
+        )
+    doc["regions"] = regions
+    region_codes = [r["code"] for r in regions]
+
+    # sectors: two trees, 2-3 deep
+    sectors = []
+    for t in range(2):
+        prev = None
+        for depth in range(draw(st.integers(1, 3))):
+            s = {"code": f"s{t}{depth}", "name": f"s{t}{depth}"}
+            if prev and draw(st.booleans()):
+                s["parent"] = prev
+            elif prev:
+                s["parent"] = f"s{t}0"
+            sectors.append(s)
+            prev = s["code"]
+    doc["sectors"] = sectors
+    sector_codes = [s["code"] for s in sectors]
+
+    units, positions = [], []
+    n_unit = 0
+
+    def new_unit(kind, region, parent=None, **extra):
+        nonlocal n_unit
+        n_unit += 1
+        u = {
+            "code": f"{draw(st.sampled_from(PREFIXES))}u{n_unit}",
+            "name": f"u{n_unit}",
+            "kind": kind,
+            "region": region,
+        }
+        if parent:
+            u["parent"] = parent
+        u.update(extra)
+        units.append(u)
+        for j in range(draw(st.integers(0 if kind in ("team", "enterprise_dept") else 1, 2))):
+            positions.append(
+                {"code": f"{draw(st.sampled_from(PREFIXES))}p{n_unit}_{j}", "title": "t", "unit": u["code"]}
+            )
+        return u["code"]
+
+    gov_units = []
+    for r in draw(st.lists(st.sampled_from(region_codes), min_size=2, max_size=4, unique=True)):
+        gov = new_unit("government", r)
+        gov_units.append(gov)
+        if draw(st.booleans()):
+            gov_units.append(new_unit("party_committee", r))
+        for _ in range(draw(st.integers(0, 2))):
+            gov_units.append(new_unit("department", r, gov))
+    enterprises, ent_units = [], {}
+    for _ in range(draw(st.integers(2, 4))):
+        secs = draw(st.lists(st.sampled_from(sector_codes), min_size=1, max_size=2, unique=True))
+        region = draw(st.sampled_from(region_codes))
+        e = new_unit("enterprise", region, sectors=secs)
+        enterprises.append(e)
+        inside = [e]
+        for _ in range(draw(st.integers(0, 3))):
+            parent = draw(st.sampled_from(inside))
+            kind = draw(st.sampled_from(["enterprise_dept", "team"]))
+            inside.append(new_unit(kind, draw(st.sampled_from([region, *region_codes])), parent))
+        ent_units[e] = inside
+    doc["units"], doc["positions"] = units, positions
+    unit_of = {p["code"]: p["unit"] for p in positions}
+    gov_positions = [p["code"] for p in positions if p["unit"] in gov_units]
+
+    people = [{"code": f"{draw(st.sampled_from(PREFIXES))}h{i}", "name": f"h{i}"} for i in range(10)]
+    doc["people"] = people
+    person_codes = [p["code"] for p in people]
+
+    # tenures: a succession per position, with gaps (vacancies); some positions never filled
+    for p in positions:
+        t = draw(st.sampled_from([0, 300, *anchors]))
+        for _ in range(draw(st.integers(0, 3))):
+            # successions: a tenure may end exactly on an event day (end is exclusive)
+            length = draw(st.sampled_from([None, 30, 200, 400, *(a - t for a in anchors if a > t)]))
+            ten = {"person": draw(st.sampled_from(person_codes)), "position": p["code"], "start": day(t)}
+            if length is None:
+                doc["tenures"].append(ten)
+                break
+            ten["end"] = day(t + length)
+            doc["tenures"].append(ten)
+            t += length + draw(st.sampled_from([0, 0, 20]))
+
+    # duties of every stored type, random scopes and periods
+    for i in range(draw(st.integers(8, 22))):
+        type_ = draw(st.sampled_from(SUPERVISION_STORED + ENTERPRISE_STORED))
+        if type_ in SUPERVISION_STORED:
+            holder_units = gov_units
+        else:
+            holder_units = [u for e in enterprises for u in ent_units[e]]
+        holder_unit = draw(st.sampled_from(holder_units))
+        own_positions = [p["code"] for p in positions if p["unit"] == holder_unit]
+        duty = {"code": f"D{i}", "type": type_}
+        if own_positions and (type_ == "post" or draw(st.booleans())):
+            duty["holder_position"] = draw(st.sampled_from(own_positions))
+        else:
+            duty["holder_unit"] = holder_unit
+        if draw(st.booleans()):
+            duty["sectors"] = draw(
+                st.lists(st.sampled_from(sector_codes), min_size=1, max_size=2, unique=True)
+            )
+        if draw(st.integers(0, 3)) == 0:
+            duty["region"] = draw(st.sampled_from(region_codes))
+        if draw(st.integers(0, 4)) == 0:
+            duty["enterprise"] = draw(st.sampled_from(enterprises))
+        start = draw(st.sampled_from([0, 100, 400, *anchors, anchors[0] + 1]))
+        duty["start"] = day(start)
+        if draw(st.booleans()):
+            duty["end"] = day(start + draw(st.sampled_from([1, 50, 400, 900])))
+        doc["duties"].append(duty)
+
+    # permits and inspections, often on window edges of an anchor
+    def near_anchor(offsets):
+        return draw(st.sampled_from(anchors)) - draw(st.sampled_from(offsets))
+
+    if gov_positions:
+        for i in range(draw(st.integers(0, 4))):
+            approved = near_anchor([0, 1, 100, 365, 366])
+            doc["permits"].append(
+                {
+                    "code": f"PM{i}",
+                    "enterprise": draw(st.sampled_from(enterprises)),
+                    "sector": draw(st.sampled_from(sector_codes)),
+                    "position": draw(st.sampled_from(gov_positions)),
+                    "approved_on": day(approved),
+                    "valid_until": day(approved + draw(st.sampled_from([1, 100, 366, 1000]))),
+                }
+            )
+        inspecting = sorted({unit_of[p] for p in gov_positions})
+        used = set()
+        for i in range(draw(st.integers(0, 6))):
+            unit = draw(st.sampled_from(inspecting))
+            ent = draw(st.sampled_from(enterprises))
+            when = near_anchor([0, 1, 30, 200, 364, 365, 366, 400])
+            if (ent, unit, when) in used:  # same-day inspections of one pair: the spec has no "latest"
+                continue
+            used.add((ent, unit, when))
+            own = sorted(p for p in gov_positions if unit_of[p] == unit)
+            doc["inspections"].append(
+                {
+                    "code": f"IN{i}",
+                    "enterprise": ent,
+                    "sector": draw(st.sampled_from(sector_codes)),
+                    "unit": unit,
+                    "inspectors": draw(st.lists(st.sampled_from(own), min_size=1, max_size=2, unique=True)),
+                    "date": day(when),
+                }
+            )
+
+    def parties_and_actors(main):
+        others = [e for e in enterprises if e != main]
+        parties = [
+            {"enterprise": e, "role": draw(st.sampled_from(ROLES))}
+            for e in draw(st.lists(st.sampled_from(others), max_size=2, unique=True))
+        ]
+        actors = [
+            {"person": p, "role": draw(st.sampled_from(ROLES))}
+            for p in draw(st.lists(st.sampled_from(person_codes), max_size=2, unique=True))
+        ]
+        return parties, actors
+
+    grades = {  # deaths, serious injuries, loss
+        "general": (1, 2, 100000),
+        "larger": (3, 0, 0),
+        "larger_loss": (0, 0, 10_000_000),
+        "major": (0, 50, 0),
+        "especially_major": (30, 0, 0),
+    }
+    for i, anchor in enumerate(anchors):
+        with_enterprise = draw(st.integers(0, 4)) > 0
+        main = draw(st.sampled_from(enterprises)) if with_enterprise else None
+        parties, actors = parties_and_actors(main)
+        deaths, injuries, loss = grades[draw(st.sampled_from(list(grades)))]
+        # the event day is the China calendar day: 20:00 UTC the day before is already `anchor` in Beijing
+        if draw(st.booleans()):
+            occurred = f"{day(anchor)}T09:30:00+08:00"
+        else:
+            occurred = f"{day(anchor - 1)}T20:00:00+00:00"
+        acc = {
+            "code": f"A{i}",
+            "region": draw(st.sampled_from(region_codes)),
+            "sector": draw(st.sampled_from(sector_codes)),
+            "occurred_at": occurred,
+            "reported_at": f"{day(anchor)}T23:00:00+08:00",
+            "deaths": deaths,
+            "serious_injuries": injuries,
+            "direct_loss_yuan": loss,
+        }
+        if main:
+            acc["enterprise"] = main
+            if draw(st.booleans()):
+                acc["region"] = next(u["region"] for u in units if u["code"] == main)
+            if draw(st.booleans()):
+                acc["unit"] = draw(st.sampled_from(ent_units[main]))
+            posts = [p["code"] for p in positions if p["unit"] in ent_units[main]]
+            if posts and draw(st.booleans()):
+                acc["post"] = draw(st.sampled_from(posts))
+        if parties:
+            acc["parties"] = parties
+        if actors:
+            acc["actors"] = actors
+        doc["accidents"].append(acc)
+        # a hazard whose deadline is the anchor
+        ent = draw(st.sampled_from(enterprises))
+        parties, actors = parties_and_actors(ent)
+        hz = {
+            "code": f"H{i}",
+            "enterprise": ent,
+            "sector": draw(st.sampled_from(sector_codes)),
+            "level": "general",
+            "source": "self_check",
+            "found_on": day(anchor - 30),
+            "deadline": day(anchor),
+        }
+        if draw(st.booleans()):
+            hz["unit"] = draw(st.sampled_from(ent_units[ent]))
+        if parties:
+            hz["parties"] = parties
+        if actors:
+            hz["actors"] = actors
+        doc["hazards"].append(hz)
+    return doc
+
+
+# ---- comparing -------------------------------------------------------------------------------
+
+
+def spec_key(world: World, event: dict, link: dict) -> tuple:
+    """What DESIGN §3.6 fixes about a link's place; links with equal keys may come in any order."""
+    if link["track"] == "enterprise":
+        if link["type"] == "actor":
+            owner = 1 + len(event["parties"]) + [a["person"] for a in event["actors"]].index(link["person"])
+        elif link["enterprise"] == event["enterprise"] and link["role"] == "main":
+            owner = 0
+        else:
+            owner = 1 + [p["enterprise"] for p in event["parties"]].index(link["enterprise"])
+        rank = MAIN_ENTERPRISE_TYPES.index(link["type"]) if link["type"] in MAIN_ENTERPRISE_TYPES else 99
+        return (0, owner, rank)
+    level = LEVEL_RANK[world.level(link["unit"])]
+    return (
+        1,
+        -level,
+        SUPERVISION_TYPES.index(link["type"]),
+        link["unit"],
+        link["position"] is not None,
+        link["position"] or "",
+        link["enterprise"] or "",
+    )
+
+
+def product_trace(event: dict) -> list[dict]:
+    scope = EventScope(
+        region=Region.objects.get(code=event["region"]),
+        enterprise=Unit.objects.get(code=event["enterprise"]) if event["enterprise"] else None,
+        unit=Unit.objects.get(code=event["unit"]) if event["unit"] else None,
+        post=Position.objects.get(code=event["post"]) if event["post"] else None,
+        parties=[(Unit.objects.get(code=p["enterprise"]), p["role"]) for p in event["parties"]],
+        actors=[(Person.objects.get(code=a["person"]), a["role"]) for a in event["actors"]],
+    )
+    links = resolve_chain(scope, Sector.objects.get(code=event["sector"]), event["date"], event["grade"])
+    return [{k: link.as_codes()[k] for k in KEYS} for link in links]
+
+
+def assert_same_trace(world: World, event: dict, label: str):
+    want = reference_trace(world, **event)
+    got = product_trace(event)
+    detail = f"{label}: event {json.dumps(event, default=str)}\nproduct:   {got}\nreference: {want}"
+    as_rows = lambda links: sorted(tuple(str(lk[k]) for k in KEYS) for lk in links)  # noqa: E731
+    assert as_rows(got) == as_rows(want), "different links\n" + detail
+    assert [spec_key(world, event, lk) for lk in got] == [spec_key(world, event, lk) for lk in want], (
+        "different order\n" + detail
+    )
+
+
+def assert_same_coverage(doc: dict, on_date: dt.date):
+    want = reference_coverage(doc, on_date)
+    got = coverage_report(on_date).as_codes()
+    as_gaps = lambda gaps: {tuple(g[k] for k in ("enterprise", "sector", "type", "reason")) for g in gaps}  # noqa: E731
+    as_overlaps = lambda ovs: {(o["region"], o["sector"], frozenset(o["units"])) for o in ovs}  # noqa: E731
+    assert as_gaps(got["gaps"]) == as_gaps(want["gaps"]), f"gaps on {on_date}"
+    assert as_overlaps(got["overlaps"]) == as_overlaps(want["overlaps"]), f"overlaps on {on_date}"
+
+
+def check_world(doc: dict):
+    world = World(doc)
+    with transaction.atomic():
+        import_scenario(json.dumps(doc))
+        for acc in doc["accidents"]:
+            assert_same_trace(world, accident_event(world, acc["code"]), acc["code"])
+        for hz in doc["hazards"]:
+            assert_same_trace(world, hazard_event(world, hz["code"]), hz["code"])
+        for acc in doc["accidents"]:
+            assert_same_coverage(doc, accident_event(world, acc["code"])["date"])
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=int(os.environ.get("DIFF_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(doc=worlds())
+def test_resolve_chain_and_coverage_agree_with_the_reference(doc):
+    check_world(doc)
