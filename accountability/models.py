@@ -113,7 +113,15 @@ class Hazard(models.Model):
                 condition=Q(funds_yuan__isnull=True) | Q(funds_yuan__gte=0), name="hazard_funds_nonneg"
             ),
         ]
-        indexes = [models.Index(fields=["state", "deadline"], name="hazard_state_deadline")]
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="hazard_state_deadline"),
+            # The 10-day on-site review sweep: only major hazards awaiting 销号 are in it.
+            models.Index(
+                fields=["state", "level", "submitted_on"],
+                condition=Q(state="submitted", level="major"),
+                name="hazard_review_pending",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.title}"
@@ -341,7 +349,7 @@ class HazardListing(models.Model):
         Unit, verbose_name="挂牌督办单位", on_delete=models.PROTECT, related_name="listings"
     )
     listed_on = models.DateField("挂牌日期")
-    due_on = models.DateField("督办期限", db_index=True)
+    due_on = models.DateField("督办期限")
     lifted_on = models.DateField("摘牌日期", null=True, blank=True)
     document = models.CharField("督办文号", max_length=200, blank=True)
     history = HistoricalRecords()
@@ -353,6 +361,10 @@ class HazardListing(models.Model):
             models.CheckConstraint(
                 condition=Q(due_on__gte=models.F("listed_on")), name="listing_due_after_listed"
             )
+        ]
+        # The 督办 sweep reads the listings still in force by due date.
+        indexes = [
+            models.Index(fields=["due_on"], condition=Q(lifted_on__isnull=True), name="listing_due_pending")
         ]
 
     def __str__(self):
@@ -485,6 +497,23 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(investigation_extension_days__lte=60),
                 name="case_investigation_extension_at_most_60",
+            ),
+        ]
+        # One partial index per deadline the reminder sweep reads: each holds only the cases still
+        # waiting for that step; state leads so that SQLite, too, prefers it to the plain state index.
+        indexes = [
+            models.Index(
+                fields=["state", "event_day"],
+                condition=Q(accident__isnull=False, report_submitted_on__isnull=True),
+                name="case_investigation_pending",
+            ),
+            models.Index(
+                fields=["state", "report_submitted_on"],
+                condition=Q(reply_on__isnull=True),
+                name="case_reply_pending",
+            ),
+            models.Index(
+                fields=["reply_on"], condition=Q(review_done_on__isnull=True), name="case_review_pending"
             ),
         ]
 
