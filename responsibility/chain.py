@@ -377,7 +377,9 @@ def resolve_chain(
             role,
             duty.code,
         )
-    for person, role in scope.actors:
+    # §3.2: "With no enterprise and no party there is no enterprise track" — actors included; such an
+    # event's actors are still on the event, and investigators add them to the case with a reason.
+    for person, role in scope.actors if enterprise_ids else ():
         links.append(
             Link(Track.ENTERPRISE, DutyType.ACTOR, None, None, person, False, "", None, role, source="event")
         )

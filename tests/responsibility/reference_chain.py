@@ -196,7 +196,8 @@ def _enterprise_track(w: World, enterprise, sector, day, unit, post, parties, ac
     for party in parties:
         got = _leadership_links(w, party["enterprise"], sector, day, party["role"], LEADERSHIP_TYPES)
         links += _sorted_group(got, MAIN_ENTERPRISE_TYPES)
-    for actor in actors:
+    # "With no enterprise and no party there is no enterprise track."
+    for actor in actors if (enterprise or parties) else ():
         links.append(
             {
                 "track": "enterprise",

@@ -502,6 +502,23 @@ def test_no_enterprise_and_no_party_means_no_enterprise_track(w):
     assert ("enterprise", "primary", "E", "chair", "c", False, "E", "owner") in with_party
 
 
+def test_actors_alone_make_no_enterprise_track(w):
+    landlord = PersonFactory(code="landlord")
+    duty(DutyType.TERRITORIAL, w.t1_gov)
+
+    alone = w.trace(w.scope(None, region=w.T1, actors=[(landlord, PartyRole.LANDLORD)]))
+    with_party = rows(
+        w.trace(
+            w.scope(
+                None, region=w.T1, parties=[(w.E, PartyRole.OWNER)], actors=[(landlord, PartyRole.LANDLORD)]
+            )
+        )
+    )
+
+    assert {link.track for link in alone} == {"supervision"}
+    assert ("enterprise", "actor", None, None, "landlord", False, None, "landlord") in with_party
+
+
 def test_one_person_under_two_types_appears_once_per_type(w):
     head = held(w.co_gov, "co_head", "h")
     duty(DutyType.PARTY_GOV_LEAD, head)
