@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from responsibility.chain import EventScope, Link, resolve_chain
+from responsibility.chain import EventScope, Link, resolve_chain, resolve_chains
 from responsibility.models import (
     Duty,
     DutyType,
@@ -781,15 +781,15 @@ def enterprise_detail(request, code):
         }
         for d in duties
     ]
-    regulators = []
-    for sector in enterprise.sectors.all():
-        links = resolve_chain(EventScope(region=enterprise.region, enterprise=enterprise), sector, day)
-        regulators.append(
-            {
-                "sector": sector,
-                "links": [_link_card(link) for link in links if link.track == Track.SUPERVISION],
-            }
-        )
+    sectors = list(enterprise.sectors.all())
+    chains = resolve_chains(EventScope(region=enterprise.region, enterprise=enterprise), sectors, day)
+    regulators = [
+        {
+            "sector": sector,
+            "links": [_link_card(link) for link in chains[sector.code] if link.track == Track.SUPERVISION],
+        }
+        for sector in sectors
+    ]
     today = _today()
     hazards = list(
         visible_hazards(vis)

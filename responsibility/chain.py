@@ -185,7 +185,7 @@ class TenureBook:
 # ---- the rules -------------------------------------------------------------------------------------
 
 
-def _candidate_duties(scope: EventScope, sector: Sector, on_date: dt.date, enterprise_ids: list[int]):
+def _candidate_duties(scope: EventScope, on_date: dt.date, enterprise_ids: list[int]):
     """One query for every stored duty that might apply; the predicates below decide."""
     region_path = scope.region.ancestor_codes()
     supervision = Q(type__in=STORED_SUPERVISION_TYPES) & (
@@ -255,34 +255,39 @@ def _enterprise_duties(duties, scope: EventScope, sector_path, party_ids: set[in
     return matched
 
 
-def _permits(enterprise_ids, sector_path, on_date):
-    """§3.4 谁审批谁负责: permits valid on the day, for the sector or an ancestor."""
+def _permits(enterprise_ids, sector_codes, on_date):
+    """§3.4 谁审批谁负责: permits valid on the day, for any of the sectors or their ancestors."""
     return list(
         Permit.objects.filter(
             enterprise_id__in=enterprise_ids,
-            sector__code__in=sector_path,
+            sector__code__in=sector_codes,
             approved_on__lte=on_date,
             valid_until__gte=on_date,
-        ).select_related("enterprise", "position__unit__region")
+        ).select_related("enterprise", "sector", "position__unit__region")
     )
 
 
-def _inspections(enterprise_ids, sector_path, on_date):
-    """§3.4 谁检查谁负责: the latest inspection per (inspected enterprise, inspecting unit) in the window."""
+def _inspections(enterprise_ids, sector_codes, on_date):
+    """§3.4 谁检查谁负责: the inspections in the window, for any of the sectors or their ancestors."""
     window = dt.timedelta(days=settings.DUTYCHAIN["INSPECTION_WINDOW_DAYS"])
     earliest = on_date - window if on_date - dt.date.min >= window else dt.date.min
-    found = (
+    return list(
         Inspection.objects.filter(
             enterprise_id__in=enterprise_ids,
-            sector__code__in=sector_path,
+            sector__code__in=sector_codes,
             date__gte=earliest,
             date__lte=on_date,
         )
-        .select_related("enterprise", "unit")
+        .select_related("enterprise", "sector", "unit")
         .prefetch_related(
             Prefetch("inspectors", queryset=Position.objects.select_related("unit__region").order_by("code"))
         )
     )
+
+
+def _latest_inspections(inspections, sector_path):
+    """Of the inspections for this sector path, the latest per (inspected enterprise, inspecting unit)."""
+    found = [i for i in inspections if i.sector.code in sector_path]
     latest: dict[tuple[int, int], dt.date] = {}
     for inspection in found:
         key = (inspection.enterprise_id, inspection.unit_id)
@@ -317,33 +322,58 @@ def _link_order(link: Link, group_of: dict) -> tuple:
     )
 
 
+def _involved_enterprise_ids(scope: EventScope) -> list[int]:
+    """The event's own enterprise first, then its parties."""
+    main_id = scope.enterprise.pk if scope.enterprise else None
+    return ([main_id] if main_id else []) + [unit.pk for unit, _role in scope.parties if unit.pk != main_id]
+
+
 def resolve_chain(
     scope: EventScope, sector: Sector, on_date: dt.date, grade: str | None = None
 ) -> list[Link]:
     """The links of both tracks for an event in `sector` on `on_date`, ordered as DESIGN §3.6."""
-    sector_path = sector.ancestor_codes()
+    return resolve_chains(scope, [sector], on_date, grade)[sector.code]
+
+
+def resolve_chains(
+    scope: EventScope, sectors: Iterable[Sector], on_date: dt.date, grade: str | None = None
+) -> dict[str, list[Link]]:
+    """`resolve_chain` for several sectors of one event at once (an enterprise's 责任清单 by sector):
+    the same handful of queries whatever the number of sectors. Keyed by sector code."""
+    paths = {sector.code: sector.ancestor_codes() for sector in sectors}
+    enterprise_ids = _involved_enterprise_ids(scope)
+    every_code = {code for path in paths.values() for code in path}
+
+    duties = _candidate_duties(scope, on_date, enterprise_ids)
+    permits = _permits(enterprise_ids, every_code, on_date) if enterprise_ids and paths else []
+    inspections = _inspections(enterprise_ids, every_code, on_date) if enterprise_ids and paths else []
+
+    position_ids = {d.holder_position_id for d in duties if d.holder_position_id}
+    position_ids |= {p.position_id for p in permits}
+    position_ids |= {pos.pk for i in inspections for pos in i.inspectors.all()}
+    book = TenureBook(position_ids)
+
+    return {
+        code: _assemble(scope, path, on_date, grade, duties, permits, inspections, book)
+        for code, path in paths.items()
+    }
+
+
+def _assemble(
+    scope: EventScope, sector_path, on_date, grade, duties, permits, inspections, book
+) -> list[Link]:
+    """§3.1–3.6 for one sector, from the rows `resolve_chains` loaded."""
     main_id = scope.enterprise.pk if scope.enterprise else None
     party_ids = {unit.pk for unit, _role in scope.parties}
-    enterprise_ids = ([main_id] if main_id else []) + [pk for pk in party_ids if pk != main_id]
+    enterprise_ids = _involved_enterprise_ids(scope)
     role_of = {unit.pk: role for unit, role in scope.parties}
     if main_id:
         role_of[main_id] = PartyRole.MAIN
 
-    duties = _candidate_duties(scope, sector, on_date, enterprise_ids)
     supervision = [d for d in _supervision_duties(duties, scope, sector_path) if _reaches(d.unit, grade)]
     enterprise = _enterprise_duties(duties, scope, sector_path, party_ids)
-    permits = (
-        [p for p in _permits(enterprise_ids, sector_path, on_date) if _reaches(p.position.unit, grade)]
-        if enterprise_ids
-        else []
-    )
-    inspections = _inspections(enterprise_ids, sector_path, on_date) if enterprise_ids else []
-
-    position_ids = {d.holder_position_id for d in supervision if d.holder_position_id}
-    position_ids |= {d.holder_position_id for d, _ in enterprise if d.holder_position_id}
-    position_ids |= {p.position_id for p in permits}
-    position_ids |= {pos.pk for i in inspections for pos in i.inspectors.all()}
-    book = TenureBook(position_ids)
+    permits = [p for p in permits if p.sector.code in sector_path and _reaches(p.position.unit, grade)]
+    inspections = _latest_inspections(inspections, sector_path)
 
     links: list[Link] = []
 

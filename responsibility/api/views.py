@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from responsibility.chain import EventScope, resolve_chain
+from responsibility.chain import EventScope, resolve_chains
 from responsibility.coverage import coverage_report
 from responsibility.filters import (
     DutyFilter,
@@ -170,18 +170,15 @@ def _unit_duties_of(enterprise: Unit, day) -> list[dict]:
 
 def _answerable_for(enterprise: Unit, day) -> list[dict]:
     """By sector of the enterprise: the supervision links `resolve_chain` gives on `day`."""
-    scope = EventScope(region=enterprise.region, enterprise=enterprise)
+    sectors = list(enterprise.sectors.order_by("code"))
+    chains = resolve_chains(EventScope(region=enterprise.region, enterprise=enterprise), sectors, day)
     return [
         {
             "sector": sector.code,
             "sector_name": sector.name,
-            "links": [
-                named_link(link)
-                for link in resolve_chain(scope, sector, day)
-                if link.track == Track.SUPERVISION
-            ],
+            "links": [named_link(link) for link in chains[sector.code] if link.track == Track.SUPERVISION],
         }
-        for sector in enterprise.sectors.order_by("code")
+        for sector in sectors
     ]
 
 

@@ -209,3 +209,30 @@ def test_a_list_takes_as_many_queries_for_fifty_items_as_for_one(base, name, url
         (queries_one, shown_one), (queries_fifty, shown_fifty) = at_one[role], at_fifty[role]
         assert shown_fifty >= shown_one + 49 or shown_fifty == 50, (role, shown_one, shown_fifty)
         assert queries_fifty == queries_one, (name, role, at_one[role], at_fifty[role])
+
+
+def _my_duties(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/my/duties/")
+    assert response.status_code == 200, response.content[:300]
+    return len(queries), response.json()
+
+
+def test_my_duties_takes_as_many_queries_for_five_sectors_as_for_one(base):
+    client = token_client(base["enterprise"])
+    enterprise = _unit("qe")
+    for code in ("qs_a", "qs_b", "qs_c", "qs_d"):
+        sector = Sector.objects.create(code=code, name=f"行业{code}")
+        Duty.objects.create(
+            code=f"comp_{code}", type="competent", holder_unit=_unit("qgov"), start=dt.date(2020, 1, 1)
+        ).sectors.add(sector)
+    one, body_one = _my_duties(client)
+
+    enterprise.sectors.add(*Sector.objects.filter(code__in=("qs_a", "qs_b", "qs_c", "qs_d")))
+    five, body_five = _my_duties(client)
+
+    answerable = {row["sector"]: [link["type"] for link in row["links"]] for row in body_five["answerable"]}
+    assert list(answerable) == ["qs", "qs_a", "qs_b", "qs_c", "qs_d"]
+    assert all(answerable[code] == ["competent"] for code in ("qs_a", "qs_b", "qs_c", "qs_d"))
+    assert len(body_one["answerable"]) == 1
+    assert five == one

@@ -250,3 +250,23 @@ def test_the_coverage_report_takes_the_same_few_queries_whatever_the_number_of_e
     assert all(overlaps for _, overlaps in sizes.values())
     assert len(set(counts.values())) == 1, counts
     assert counts[1] <= MAX_COVERAGE_QUERIES
+
+
+def test_resolving_every_sector_at_once_gives_each_sectors_chain_in_no_more_queries_than_one(demo_county):
+    from responsibility.chain import resolve_chains
+    from responsibility.models import Sector, Unit
+
+    sectors = list(Sector.objects.order_by("code"))
+    day = dt.date(2024, 2, 26)
+    for enterprise in Unit.objects.filter(kind="enterprise").select_related("region").order_by("code"):
+        scope = EventScope(region=enterprise.region, enterprise=enterprise)
+        single, most = {}, 0
+        for sector in sectors:
+            with CaptureQueriesContext(connection) as one:
+                single[sector.code] = resolve_chain(scope, sector, day)
+            most = max(most, len(one))
+        with CaptureQueriesContext(connection) as every:
+            together = resolve_chains(scope, sectors, day)
+
+        assert together == single
+        assert len(every) <= most, (enterprise.code, len(every), most)
