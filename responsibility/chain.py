@@ -347,33 +347,47 @@ def resolve_chains(
     duties = _candidate_duties(scope, on_date, enterprise_ids)
     permits = _permits(enterprise_ids, every_code, on_date) if enterprise_ids and paths else []
     inspections = _inspections(enterprise_ids, every_code, on_date) if enterprise_ids and paths else []
-
-    position_ids = {d.holder_position_id for d in duties if d.holder_position_id}
-    position_ids |= {p.position_id for p in permits}
-    position_ids |= {pos.pk for i in inspections for pos in i.inspectors.all()}
-    book = TenureBook(position_ids)
-
-    return {
-        code: _assemble(scope, path, on_date, grade, duties, permits, inspections, book)
-        for code, path in paths.items()
+    selections = {
+        code: _select(scope, path, grade, duties, permits, inspections) for code, path in paths.items()
     }
+    # Tenures only of the positions some sector's chain names, not of every candidate duty.
+    book = TenureBook(position for chosen in selections.values() for position in chosen.position_ids())
+    return {code: _assemble(scope, chosen, on_date, grade, book) for code, chosen in selections.items()}
 
 
-def _assemble(
-    scope: EventScope, sector_path, on_date, grade, duties, permits, inspections, book
-) -> list[Link]:
-    """§3.1–3.6 for one sector, from the rows `resolve_chains` loaded."""
-    main_id = scope.enterprise.pk if scope.enterprise else None
+@dataclass
+class _Selection:
+    """What applies to one sector's chain (§3.1, 3.2, 3.4, 3.5), before the holders are looked up."""
+
+    supervision: list[Duty]
+    enterprise: list[tuple[Duty, Unit]]
+    permits: list[Permit]
+    inspections: list[Inspection]
+
+    def position_ids(self) -> set[int]:
+        ids = {d.holder_position_id for d in self.supervision if d.holder_position_id}
+        ids |= {d.holder_position_id for d, _ in self.enterprise if d.holder_position_id}
+        ids |= {p.position_id for p in self.permits}
+        ids |= {pos.pk for i in self.inspections for pos in i.inspectors.all()}
+        return ids
+
+
+def _select(scope: EventScope, sector_path, grade, duties, permits, inspections) -> _Selection:
     party_ids = {unit.pk for unit, _role in scope.parties}
-    enterprise_ids = _involved_enterprise_ids(scope)
+    return _Selection(
+        supervision=[d for d in _supervision_duties(duties, scope, sector_path) if _reaches(d.unit, grade)],
+        enterprise=_enterprise_duties(duties, scope, sector_path, party_ids),
+        permits=[p for p in permits if p.sector.code in sector_path and _reaches(p.position.unit, grade)],
+        inspections=_latest_inspections(inspections, sector_path),
+    )
+
+
+def _assemble(scope: EventScope, chosen: _Selection, on_date, grade, book: TenureBook) -> list[Link]:
+    """§3.3 and 3.6 for one sector: the holders on their days, one link per identity, in order."""
+    main_id = scope.enterprise.pk if scope.enterprise else None
     role_of = {unit.pk: role for unit, role in scope.parties}
     if main_id:
         role_of[main_id] = PartyRole.MAIN
-
-    supervision = [d for d in _supervision_duties(duties, scope, sector_path) if _reaches(d.unit, grade)]
-    enterprise = _enterprise_duties(duties, scope, sector_path, party_ids)
-    permits = [p for p in permits if p.sector.code in sector_path and _reaches(p.position.unit, grade)]
-    inspections = _latest_inspections(inspections, sector_path)
 
     links: list[Link] = []
 
@@ -394,7 +408,7 @@ def _assemble(
             )
         )
 
-    for duty, owner in enterprise:
+    for duty, owner in chosen.enterprise:
         role = PartyRole.MAIN if owner.pk == main_id else role_of[owner.pk]
         add(
             Track.ENTERPRISE,
@@ -409,11 +423,11 @@ def _assemble(
         )
     # §3.2: "With no enterprise and no party there is no enterprise track" — actors included; such an
     # event's actors are still on the event, and investigators add them to the case with a reason.
-    for person, role in scope.actors if enterprise_ids else ():
+    for person, role in scope.actors if main_id or scope.parties else ():
         links.append(
             Link(Track.ENTERPRISE, DutyType.ACTOR, None, None, person, False, "", None, role, source="event")
         )
-    for duty in supervision:
+    for duty in chosen.supervision:
         add(
             Track.SUPERVISION,
             duty.type,
@@ -425,7 +439,7 @@ def _assemble(
             None,
             duty.code,
         )
-    for permit in permits:
+    for permit in chosen.permits:
         basis = f"{permit.name or '许可'}（{permit.code}，{permit.approved_on:%Y-%m-%d} 审批，有效期至 {permit.valid_until:%Y-%m-%d}）"
         add(
             Track.SUPERVISION,
@@ -438,7 +452,7 @@ def _assemble(
             None,
             permit.code,
         )
-    for inspection in inspections:
+    for inspection in chosen.inspections:
         basis = f"{inspection.code}，{inspection.date:%Y-%m-%d} 检查" + (
             f"：{inspection.findings}" if inspection.findings else ""
         )
@@ -473,4 +487,4 @@ def track_label(track: str) -> str:
     return Track(track).label
 
 
-__all__ = ["EventScope", "Link", "resolve_chain", "track_of", "REACH_BY_GRADE"]
+__all__ = ["EventScope", "Link", "resolve_chain", "resolve_chains", "track_of", "REACH_BY_GRADE"]
