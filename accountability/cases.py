@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from responsibility.chain import Link
-from responsibility.models import DutyType, Person, Position, Track, Unit
+from responsibility.chain import EARLIER, EVENT_DAY, REACH_BY_GRADE, Link
+from responsibility.models import LEVEL_RANK, DutyType, Person, Position, Track, Unit
 
 from .events import accident_event, hazard_event, load_accident, load_hazard
 from .grading import INVESTIGATION_EXTENSION_MAX_DAYS
@@ -63,12 +63,13 @@ def _snapshot(link: Link, event_day: dt.date) -> dict:
         "person_code": person.code if person else "",
         "person_name": person.name if person else "",
         "vacant": link.vacant,
+        "unknown": link.unknown,
         "links": [],
     }
 
 
 def _link_evidence(link: Link) -> dict:
-    return {
+    evidence = {
         "type": link.type,
         "type_label": link.type_label,
         "basis": link.basis,
@@ -76,7 +77,31 @@ def _link_evidence(link: Link) -> dict:
         "enterprise": link.enterprise.code if link.enterprise else "",
         "enterprise_name": link.enterprise.name if link.enterprise else "",
         "role": link.role or "",
+        "term": link.term,
     }
+    if link.span:
+        evidence["from"], evidence["to"] = link.span[0].isoformat(), link.span[1].isoformat()
+    return evidence
+
+
+def _record_term(snapshot: dict) -> None:
+    """§5.10: a record answers for the event day if any of its links does; else for its earlier span."""
+    links = snapshot["links"]
+    if any(link["term"] == EVENT_DAY for link in links):
+        snapshot["term"] = EVENT_DAY
+        return
+    snapshot["term"] = EARLIER
+    snapshot["from"] = min(link["from"] for link in links)
+    snapshot["to"] = max(link["to"] for link in links)
+
+
+def investigated_by_team(link: Link, team: Sequence[Unit], grade: str | None) -> bool:
+    """§5.9: nobody examines themselves — a link whose unit is on the 调查组 (or inside a team unit) and
+    sits at or above the level that investigates the grade. A lower unit on the team keeps its records."""
+    if link.unit is None or not team:
+        return False
+    at_or_above = LEVEL_RANK[link.unit.region.level] <= LEVEL_RANK[REACH_BY_GRADE[grade or None]]
+    return at_or_above and any(link.unit.path.startswith(unit.path) for unit in team)
 
 
 def records_from_links(case: Case, links: Sequence[Link], *, skip: Iterable[tuple] = (), start: int = 0):
@@ -109,7 +134,19 @@ def records_from_links(case: Case, links: Sequence[Link], *, skip: Iterable[tupl
         record.snapshot["links"].append(_link_evidence(link))
     for record in grouped.values():
         record.snapshot["types"] = record.types
+        _record_term(record.snapshot)
     return list(grouped.values())
+
+
+def investigation_team(accident: Accident) -> list[Unit]:
+    return [row.unit for row in accident.investigator_rows.all()]
+
+
+def _chain_for_case(traced, accident: Accident | None) -> list[Link]:
+    """The traced chain less the investigation team's own part (§5.9), which goes to the body above."""
+    links = traced.links()
+    team = investigation_team(accident) if accident is not None else []
+    return [link for link in links if not investigated_by_team(link, team, traced.grade)]
 
 
 @dataclass(frozen=True)
@@ -154,10 +191,9 @@ def open_case(
                 "hazard": f"{hazard.code}: 隐患未逾期（状态 {hazard.get_state_display()}，期限 {hazard.deadline}），不能按事故立案"
             }
         )
-    traced = (
-        accident_event(load_accident(accident.code)) if accident else hazard_event(load_hazard(hazard.code))
-    )
-    links = traced.links()
+    loaded = load_accident(accident.code) if accident else None
+    traced = accident_event(loaded) if accident else hazard_event(load_hazard(hazard.code))
+    links = _chain_for_case(traced, loaded)
     try:
         with transaction.atomic():
             case = Case.objects.create(**_case_fields(accident, hazard), opened_by=by, **source)
@@ -175,7 +211,7 @@ def extend_case_to_grade(*, case: Case) -> list[AccountabilityRecord]:
     if case.accident_id is None:
         return []
     accident = load_accident(case.accident.code)
-    links = accident_event(accident).links()
+    links = _chain_for_case(accident_event(accident), accident)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         existing = {r.key for r in locked.records.all()}
@@ -232,7 +268,8 @@ def add_subject(
         "person_name": person.name if person else "",
         "vacant": False,
         "types": types,
-        "links": [{"type": t, "basis": reason, "source": "investigation"} for t in types],
+        "links": [{"type": t, "basis": reason, "source": "investigation", "term": EVENT_DAY} for t in types],
+        "term": EVENT_DAY,
     }
     with transaction.atomic():
         _require_open(case)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
+
 from responsibility.chain import EventScope, Link, resolve_chain
 from responsibility.models import Sector
 
@@ -17,9 +19,22 @@ class TracedEvent:
     sector: Sector
     on_date: dt.date
     grade: str | None
+    since: dt.date | None = None  # §5.1: the day the hazard behind the event came into being
+    also_sectors: tuple[Sector, ...] = ()  # §5.2
 
     def links(self) -> list[Link]:
-        return resolve_chain(self.scope, self.sector, self.on_date, self.grade)
+        return resolve_chain(
+            self.scope,
+            self.sector,
+            self.on_date,
+            self.grade,
+            since=self.since,
+            also_sectors=self.also_sectors,
+        )
+
+
+def _actors(event) -> list[tuple]:
+    return [(a.person, a.role, a.of) for a in event.actors.all()]
 
 
 def accident_event(accident: Accident) -> TracedEvent:
@@ -30,9 +45,16 @@ def accident_event(accident: Accident) -> TracedEvent:
         unit=accident.unit,
         post=accident.post,
         parties=[(p.enterprise, p.role) for p in accident.parties.all()],
-        actors=[(a.person, a.role) for a in accident.actors.all()],
+        actors=_actors(accident),
     )
-    return TracedEvent(scope, accident.sector, accident.event_day, accident.grade)
+    return TracedEvent(
+        scope,
+        accident.sector,
+        accident.event_day,
+        accident.grade,
+        since=accident.hazard_since,
+        also_sectors=tuple(accident.also_sectors.all()),
+    )
 
 
 def hazard_event(hazard: Hazard) -> TracedEvent:
@@ -42,15 +64,31 @@ def hazard_event(hazard: Hazard) -> TracedEvent:
         enterprise=hazard.enterprise,
         unit=hazard.unit,
         parties=[(p.enterprise, p.role) for p in hazard.parties.all()],
-        actors=[(a.person, a.role) for a in hazard.actors.all()],
+        actors=_actors(hazard),
     )
-    return TracedEvent(scope, hazard.sector, hazard.deadline, None)
+    return TracedEvent(
+        scope,
+        hazard.sector,
+        hazard.deadline,
+        None,
+        since=hazard.hazard_since,
+        also_sectors=tuple(hazard.also_sectors.all()),
+    )
+
+
+# What an event's trace reads besides its own row: parties, actors (with their enterprise), sectors.
+EVENT_PREFETCH = (
+    "parties__enterprise",
+    "actors__person",
+    "actors__of",
+    Prefetch("also_sectors", queryset=Sector.objects.order_by("code")),
+)
 
 
 def load_accident(code: str) -> Accident:
     return (
         Accident.objects.select_related("region", "enterprise__region", "sector", "unit", "post")
-        .prefetch_related("parties__enterprise", "actors__person")
+        .prefetch_related(*EVENT_PREFETCH, "investigator_rows__unit__region")
         .get(code=code)
     )
 
@@ -58,6 +96,6 @@ def load_accident(code: str) -> Accident:
 def load_hazard(code: str) -> Hazard:
     return (
         Hazard.objects.select_related("enterprise__region", "sector", "unit")
-        .prefetch_related("parties__enterprise", "actors__person")
+        .prefetch_related(*EVENT_PREFETCH)
         .get(code=code)
     )

@@ -97,7 +97,17 @@ class Hazard(models.Model):
     )
     funds_yuan = models.DecimalField("整改资金（元）", max_digits=16, decimal_places=2, null=True, blank=True)
     contingency_plan = models.TextField("应急预案", blank=True)
-    history = HistoricalRecords()
+    # DESIGN §5: the responsibility period starts when the hazard arose, and the event may span sectors.
+    hazard_since = models.DateField(
+        "隐患形成日期",
+        null=True,
+        blank=True,
+        help_text="责任期间为 [隐患形成日期, 整改期限]；留空则只看整改期限当日",
+    )
+    also_sectors = models.ManyToManyField(
+        Sector, verbose_name="同时涉及的行业", blank=True, related_name="hazards_also"
+    )
+    history = HistoricalRecords(m2m_fields=[also_sectors])
 
     objects = HazardQuerySet.as_manager()
 
@@ -155,6 +165,8 @@ class Hazard(models.Model):
 
     def clean(self):
         super().clean()
+        if self.hazard_since and self.deadline and self.hazard_since > self.deadline:
+            raise ValidationError({"hazard_since": f"{self.code}: 隐患形成日期不能晚于整改期限"})
         if self.found_on and self.deadline and self.deadline < self.found_on:
             raise ValidationError({"deadline": f"{self.code}: 整改期限不能早于发现日期"})
 
@@ -209,7 +221,20 @@ class Accident(models.Model):
     direct_loss_yuan = models.DecimalField("直接经济损失（元）", max_digits=16, decimal_places=2, default=0)
     # Computed from the three measures on every save (DOMAIN.md Art 3); never typed in.
     grade = models.CharField("等级", max_length=20, choices=Grade.choices, editable=False, db_index=True)
-    history = HistoricalRecords()
+    # DESIGN §5: the responsibility period, the event's further sectors, and the investigation team.
+    hazard_since = models.DateField(
+        "隐患形成日期",
+        null=True,
+        blank=True,
+        help_text="责任期间为 [隐患形成日期, 事发日]；留空则只看事发当日",
+    )
+    also_sectors = models.ManyToManyField(
+        Sector, verbose_name="同时涉及的行业", blank=True, related_name="accidents_also"
+    )
+    investigators = models.ManyToManyField(
+        Unit, verbose_name="调查组成员单位", through="Investigator", blank=True, related_name="investigated"
+    )
+    history = HistoricalRecords(m2m_fields=[also_sectors])
 
     objects = AccidentQuerySet.as_manager()
 
@@ -246,10 +271,40 @@ class Accident(models.Model):
             raise ValidationError({"reported_at": f"{self.code}: 报告时间不能早于发生时间"})
         if self.unit_id and self.enterprise_id and self.unit.enterprise_id != self.enterprise_id:
             raise ValidationError({"unit": f"{self.code}: 事发车间/班组不属于事发企业"})
+        if self.hazard_since and self.occurred_at and self.hazard_since > self.event_day:
+            raise ValidationError({"hazard_since": f"{self.code}: 隐患形成日期不能晚于事发日"})
 
     def save(self, *args, **kwargs):
         self.grade = self.compute_grade()
         super().save(*args, **kwargs)
+
+
+class InvestigatorRole(models.TextChoices):
+    LEAD = "lead", "牵头"
+    MEMBER = "member", "成员"
+    PROCURATORATE = "procuratorate", "邀请检察机关"
+    EXPERT = "expert", "专家组"
+
+
+class Investigator(models.Model):
+    """A unit of the accident's 调查组, leading unit first (DESIGN §5.9): no subject of its own case."""
+
+    accident = models.ForeignKey(Accident, on_delete=models.CASCADE, related_name="investigator_rows")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(
+        "角色", max_length=16, choices=InvestigatorRole.choices, default=InvestigatorRole.MEMBER
+    )
+    order = models.PositiveIntegerField("顺序", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "调查组成员单位"
+        verbose_name_plural = "调查组"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["accident", "unit"], name="investigator_once")]
+
+    def __str__(self):
+        return f"{self.unit}（{self.get_role_display()}）"
 
 
 class EventParty(models.Model):
@@ -298,6 +353,16 @@ class EventActor(models.Model):
         Person, verbose_name="相关人员", on_delete=models.PROTECT, related_name="acted_in"
     )
     role = models.CharField("角色", max_length=24, choices=[c for c in PartyRole.choices if c[0] != "main"])
+    # DESIGN §5.6: the enterprise this person controls or invests in, if any.
+    of = models.ForeignKey(
+        Unit,
+        verbose_name="所控制/投资的企业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="controllers",
+        limit_choices_to={"kind": "enterprise"},
+    )
     order = models.PositiveIntegerField("顺序", default=0)
 
     class Meta:
@@ -314,6 +379,11 @@ class EventActor(models.Model):
 
     def __str__(self):
         return f"{self.person}（{self.get_role_display()}）"
+
+    def clean(self):
+        super().clean()
+        if self.of_id and not self.of.is_enterprise:
+            raise ValidationError({"of": f"{self.of.code} 不是企业"})
 
 
 # ---- hazard workflow records ----------------------------------------------------------------------
@@ -608,7 +678,25 @@ class AccountabilityRecord(models.Model):
     def subject_name(self) -> str:
         if self.snapshot.get("person_name"):
             return self.snapshot["person_name"]
+        if self.is_unknown:
+            return "未录入"
         return "空缺" if self.vacant else ""
+
+    @property
+    def is_unknown(self) -> bool:
+        """§5.7: nobody on record for the post that day — a gap in the records, not a vacancy."""
+        return bool(self.snapshot.get("unknown"))
+
+    @property
+    def is_earlier_term(self) -> bool:
+        return self.snapshot.get("term") == "earlier"
+
+    @property
+    def term_note(self) -> str:
+        """§5.10: what the page and the report say of an earlier holder."""
+        if not self.is_earlier_term:
+            return ""
+        return f"在任期间 {self.snapshot['from']} 至 {self.snapshot['to']}"
 
     @property
     def key(self) -> tuple:

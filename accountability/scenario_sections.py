@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import F
+from simple_history.utils import bulk_create_with_history
 
 from responsibility.scenario import (
+    CHANGE_REASON,
     ImportContext,
     Section,
     _check_period,
+    _new_pks,
+    _sync_m2m,
     _upsert_flat,
     money,
     parse_date,
@@ -18,7 +22,7 @@ from responsibility.scenario import (
 )
 
 from .grading import grade_of
-from .models import Accident, EventActor, EventParty, Hazard
+from .models import CHINA, Accident, EventActor, EventParty, Hazard, Investigator, InvestigatorRole
 
 
 def _validate_involved(ctx: ImportContext, section: str, index: int, item: dict) -> None:
@@ -26,6 +30,19 @@ def _validate_involved(ctx: ImportContext, section: str, index: int, item: dict)
         ctx.check_enterprise_ref(section, index, item, "parties", party["enterprise"])
     for actor in item.get("actors") or []:
         ctx.check_ref(section, index, item, "actors", "people", actor["person"])
+        if actor.get("of"):
+            ctx.check_enterprise_ref(section, index, item, "actors.of", actor["of"])
+    for code in item.get("also_sectors") or []:
+        ctx.check_ref(section, index, item, "also_sectors", "sectors", code)
+
+
+def _check_since(ctx: ImportContext, section: str, index: int, item: dict, event_day, day_name: str) -> None:
+    """§5.1: the hazard may have arisen long before it was found, but not after the event's day."""
+    since = item.get("hazard_since")
+    if since and event_day is not None and parse_date(since) > event_day:
+        ctx.problem(
+            section, index, item, "hazard_since", f"hazard_since {since} is after the {day_name} {event_day}"
+        )
 
 
 def _validate_site(ctx: ImportContext, section: str, index: int, item: dict, post_field: str | None) -> None:
@@ -60,6 +77,7 @@ def _validate_hazards(ctx: ImportContext) -> None:
         if item.get("closed_on") and item.get("state", "reported") != "closed":
             ctx.problem("hazards", index, item, "closed_on", "only a closed hazard has a closing date")
         _validate_involved(ctx, "hazards", index, item)
+        _check_since(ctx, "hazards", index, item, parse_date(item["deadline"]), "deadline")
 
 
 def _parse_time(ctx: ImportContext, index: int, item: dict, field_name: str):
@@ -100,6 +118,14 @@ def _validate_accidents(ctx: ImportContext) -> None:
                 f"reported_at {item['reported_at']} is before occurred_at {item['occurred_at']}",
             )
         _validate_involved(ctx, "accidents", index, item)
+        if occurred is not None:
+            _check_since(ctx, "accidents", index, item, occurred.astimezone(CHINA).date(), "accident's day")
+        seen = set()
+        for code in item.get("investigators") or []:
+            if code in seen:
+                ctx.problem("accidents", index, item, "investigators", f"unit {code!r} is listed twice")
+            seen.add(code)
+            ctx.check_ref("accidents", index, item, "investigators", "units", code)
 
 
 def _sync_involved(ctx: ImportContext, section: str, event_field: str) -> None:
@@ -110,11 +136,18 @@ def _sync_involved(ctx: ImportContext, section: str, event_field: str) -> None:
         current_parties[getattr(row, f"{event_field}_id")].append((row.enterprise_id, row.role))
     current_actors = defaultdict(list)
     for row in EventActor.objects.filter(**{f"{event_field}_id__in": list(events)}).order_by("order", "id"):
-        current_actors[getattr(row, f"{event_field}_id")].append((row.person_id, row.role))
+        current_actors[getattr(row, f"{event_field}_id")].append((row.person_id, row.role, row.of_id))
     new_parties, new_actors = [], []
     for pk, item in events.items():
         parties = [(ctx.objects["units"][p["enterprise"]].pk, p["role"]) for p in item.get("parties") or []]
-        actors = [(ctx.objects["people"][a["person"]].pk, a["role"]) for a in item.get("actors") or []]
+        actors = [
+            (
+                ctx.objects["people"][a["person"]].pk,
+                a["role"],
+                ctx.objects["units"][a["of"]].pk if a.get("of") else None,
+            )
+            for a in item.get("actors") or []
+        ]
         if parties != current_parties[pk]:
             EventParty.objects.filter(**{f"{event_field}_id": pk}).delete()
             new_parties += [
@@ -124,11 +157,57 @@ def _sync_involved(ctx: ImportContext, section: str, event_field: str) -> None:
         if actors != current_actors[pk]:
             EventActor.objects.filter(**{f"{event_field}_id": pk}).delete()
             new_actors += [
-                EventActor(**{f"{event_field}_id": pk}, person_id=p, role=r, order=n)
-                for n, (p, r) in enumerate(actors)
+                EventActor(**{f"{event_field}_id": pk}, person_id=p, role=r, of_id=o, order=n)
+                for n, (p, r, o) in enumerate(actors)
             ]
     EventParty.objects.bulk_create(new_parties)
     EventActor.objects.bulk_create(new_actors)
+
+
+def _sync_sets(ctx: ImportContext, section: str, model) -> None:
+    """An event's further sectors (§5.2) as the document lists them."""
+    wanted = {
+        ctx.objects[section][i["code"]].pk: {
+            ctx.objects["sectors"][c].pk for c in i.get("also_sectors") or []
+        }
+        for i in ctx.items(section)
+    }
+    _sync_m2m(model, "also_sectors", "sector_id", wanted, _new_pks(ctx, section))
+
+
+def _sync_investigators(ctx: ImportContext) -> None:
+    """The 调查组 in document order, leading unit first (§5.9); replaced only when it differs."""
+    wanted = {
+        ctx.objects["accidents"][i["code"]].pk: [
+            ctx.objects["units"][c].pk for c in i.get("investigators") or []
+        ]
+        for i in ctx.items("accidents")
+    }
+    current: dict[int, list[int]] = defaultdict(list)
+    stored = Investigator.objects.filter(accident_id__in=list(wanted)).order_by("order", "id")
+    for accident_id, unit_id in stored.values_list("accident_id", "unit_id"):
+        current[accident_id].append(unit_id)
+    stale = [pk for pk, units in wanted.items() if current.get(pk, []) != units]
+    if not stale:
+        return
+    for row in Investigator.objects.filter(accident_id__in=stale):
+        row._change_reason = CHANGE_REASON
+        row.delete()
+    bulk_create_with_history(
+        [
+            Investigator(
+                accident_id=pk,
+                unit_id=unit,
+                order=n,
+                role=InvestigatorRole.LEAD if n == 0 else InvestigatorRole.MEMBER,
+            )
+            for pk in stale
+            for n, unit in enumerate(wanted[pk])
+        ],
+        Investigator,
+        batch_size=500,
+        default_change_reason=CHANGE_REASON,
+    )
 
 
 def _write_hazards(ctx: ImportContext) -> None:
@@ -153,6 +232,7 @@ def _write_hazards(ctx: ImportContext) -> None:
                     "responsible_position": ctx.get("positions", i.get("responsible_position")),
                     "funds_yuan": money(i["funds_yuan"]) if i.get("funds_yuan") is not None else None,
                     "contingency_plan": i.get("contingency_plan", ""),
+                    "hazard_since": parse_date(i["hazard_since"]) if i.get("hazard_since") else None,
                 },
             )
         )
@@ -160,6 +240,7 @@ def _write_hazards(ctx: ImportContext) -> None:
     # bulk creation skips save(): the first deadline is the original one.
     Hazard.objects.filter(original_deadline__isnull=True).update(original_deadline=F("deadline"))
     _sync_involved(ctx, "hazards", "hazard")
+    _sync_sets(ctx, "hazards", Hazard)
 
 
 def _write_accidents(ctx: ImportContext) -> None:
@@ -183,11 +264,14 @@ def _write_accidents(ctx: ImportContext) -> None:
                     "direct_loss_yuan": loss,
                     # bulk creation skips save(): the grade is computed here from the same rule.
                     "grade": grade_of(i["deaths"], i["serious_injuries"], loss),
+                    "hazard_since": parse_date(i["hazard_since"]) if i.get("hazard_since") else None,
                 },
             )
         )
     _upsert_flat(ctx, "accidents", Accident, rows)
     _sync_involved(ctx, "accidents", "accident")
+    _sync_sets(ctx, "accidents", Accident)
+    _sync_investigators(ctx)
 
 
 def register() -> None:

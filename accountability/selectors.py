@@ -36,11 +36,17 @@ def case_records(case: Case) -> list[AccountabilityRecord]:
 
 
 def case_as_codes(case: Case) -> dict:
-    """The JSON of DESIGN §4 for `open_case`."""
+    """The JSON of DESIGN §4 for `open_case`, with the investigation team of §5.9."""
+    team = (
+        [row.unit.code for row in case.accident.investigator_rows.select_related("unit")]
+        if case.accident_id
+        else []
+    )
     return {
         "case": case.code,
         "source": case.source_label,
         "grade": case.grade or None,
+        "investigators": team,
         "records": [
             {
                 "track": r.track,

@@ -1,9 +1,11 @@
-"""resolve_chain: who held which duty for an event, on the event's day (DESIGN §3).
+"""resolve_chain: who held which duty for an event, on the event's day and over the hazard's life
+(DESIGN §3 and §5).
 
-One small function per rule, in the order of §3. The database work is a fixed handful of
-queries whatever the depth of the trees or the size of the tables: ancestors come from the
-materialised paths, candidates are fetched in one duty query, and the Python predicates
-below decide the rest.
+One small function per rule, in the order of §3 and §5. The database work is a fixed handful of
+queries whatever the depth of the trees, the size of the tables, the length of the period or the
+number of sectors: ancestors come from the materialised paths, candidates are fetched in one query
+per source (duties, permits, inspections, certifications, tenures), and the Python predicates below
+decide the rest.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db.models import Prefetch, Q
 
 from .models import (
     LEVEL_RANK,
+    CertificationSigner,
     Duty,
     DutyType,
     Inspection,
@@ -59,6 +62,9 @@ STORED_SUPERVISION_TYPES = (
 )
 
 # §3.6 order.
+EVENT_DAY = "event_day"
+EARLIER = "earlier"
+
 ENTERPRISE_TYPE_ORDER = [
     DutyType.POST,
     DutyType.TEAM_LEADER,
@@ -82,14 +88,42 @@ SUPERVISION_TYPE_ORDER = [
 
 @dataclass(frozen=True)
 class EventScope:
-    """Where and to whom something happened: an enterprise (with its site and post), or a bare region."""
+    """Where and to whom something happened: an enterprise (with its site and post), or a bare region.
+
+    `actors` are (person, role) or (person, role, enterprise it controls or invests in: §5.6)."""
 
     region: Region
     enterprise: Unit | None = None
     unit: Unit | None = None
     post: Position | None = None
     parties: Sequence[tuple[Unit, str]] = ()
-    actors: Sequence[tuple[Person, str]] = ()
+    actors: Sequence[tuple] = ()
+
+
+@dataclass(frozen=True)
+class Period:
+    """§5.1: the responsibility period [since, event day], both inclusive; one day without `since`."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def of(cls, on_date: dt.date, since: dt.date | None = None) -> Period:
+        return cls(min(since, on_date) if since else on_date, on_date)
+
+    @property
+    def is_one_day(self) -> bool:
+        return self.start == self.end
+
+    def clip(self, start: dt.date, last: dt.date | None) -> tuple[dt.date, dt.date] | None:
+        """[start, last] (last inclusive, None = open) intersected with the period, or None."""
+        first, final = max(start, self.start), self.end if last is None else min(last, self.end)
+        return (first, final) if first <= final else None
+
+
+def _last_day(end: dt.date | None) -> dt.date | None:
+    """The last day of a [start, end) period."""
+    return None if end is None else end - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -103,11 +137,14 @@ class Link:
     basis: str
     enterprise: Unit | None
     role: str | None
-    source: str = ""  # the duty, permit or inspection code the link comes from: the evidence
-    sort_key: tuple = field(default=(), compare=False, repr=False)
+    source: str = ""  # the duty, permit, inspection or certification code the link comes from: the evidence
+    unknown: bool = False  # §5.7: no holder on record before the post's records start (未录入)
+    term: str = EVENT_DAY  # §5.3: held on the event day, or an earlier holder inside the period
+    span: tuple[dt.date, dt.date] | None = None  # an earlier link's first and last day inside the period
 
     @property
     def identity(self) -> tuple:
+        """§5.8: a link found more than once is kept once."""
         return (
             self.track,
             self.type,
@@ -115,26 +152,34 @@ class Link:
             self.position.code if self.position else None,
             self.person.code if self.person else None,
             self.enterprise.code if self.enterprise else None,
-            self.role,
         )
 
     @property
     def type_label(self) -> str:
         return DutyType(self.type).label
 
+    @property
+    def is_earlier(self) -> bool:
+        return self.term == EARLIER
+
     def as_codes(self) -> dict:
-        return {
+        codes = {
             "track": self.track,
             "type": self.type,
             "unit": self.unit.code if self.unit else None,
             "position": self.position.code if self.position else None,
             "person": self.person.code if self.person else None,
             "vacant": self.vacant,
+            "unknown": self.unknown,
             "enterprise": self.enterprise.code if self.enterprise else None,
             "role": self.role,
+            "term": self.term,
             "basis": self.basis,
             "source": self.source,
         }
+        if self.span is not None:
+            codes["from"], codes["to"] = self.span[0].isoformat(), self.span[1].isoformat()
+        return codes
 
 
 # ---- predicates shared with the coverage report -------------------------------------------------
@@ -165,7 +210,7 @@ def supervision_duty_applies(
 
 
 class TenureBook:
-    """Who held each position on a given day, from one query over the positions in play."""
+    """Who held each position on a given day, and over a stretch, from one query over the positions in play."""
 
     def __init__(self, position_ids: Iterable[int]):
         self._by_position: dict[int, list[Tenure]] = defaultdict(list)
@@ -181,12 +226,21 @@ class TenureBook:
                 return tenure.person
         return None
 
+    def tenures(self, position_id: int) -> list[Tenure]:
+        return self._by_position.get(position_id, [])
+
 
 # ---- the rules -------------------------------------------------------------------------------------
 
 
-def _candidate_duties(scope: EventScope, on_date: dt.date, enterprise_ids: list[int]):
-    """One query for every stored duty that might apply; the predicates below decide."""
+def _in_force(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
+    """A [start, end) period contains `day`."""
+    return start <= day and (end is None or day < end)
+
+
+def _candidate_duties(scope: EventScope, period: Period, enterprise_ids: list[int]):
+    """One query for every stored duty that might apply at some time in the period (§5.3); the predicates
+    below decide."""
     region_path = scope.region.ancestor_codes()
     supervision = Q(type__in=STORED_SUPERVISION_TYPES) & (
         Q(region__code__in=region_path)
@@ -200,7 +254,7 @@ def _candidate_duties(scope: EventScope, on_date: dt.date, enterprise_ids: list[
             | Q(holder_position__unit__enterprise_id__in=enterprise_ids)
         )
     return list(
-        Duty.objects.on(on_date)
+        Duty.objects.filter(Q(end__isnull=True) | Q(end__gt=period.start), start__lte=period.end)
         .filter(wanted)
         .select_related(
             "region",
@@ -255,28 +309,32 @@ def _enterprise_duties(duties, scope: EventScope, sector_path, party_ids: set[in
     return matched
 
 
-def _permits(enterprise_ids, sector_codes, on_date):
-    """§3.4 谁审批谁负责: permits valid on the day, for any of the sectors or their ancestors."""
+def _permits(enterprise_ids, sector_codes, period: Period):
+    """§3.4/§5.4 谁审批谁负责: permits valid at some time in the period (no end = never expires)."""
     return list(
         Permit.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=period.start),
             enterprise_id__in=enterprise_ids,
             sector__code__in=sector_codes,
-            approved_on__lte=on_date,
-            valid_until__gte=on_date,
+            approved_on__lte=period.end,
         ).select_related("enterprise", "sector", "position__unit__region")
     )
 
 
-def _inspections(enterprise_ids, sector_codes, on_date):
-    """§3.4 谁检查谁负责: the inspections in the window, for any of the sectors or their ancestors."""
+def _inspection_window_start(on_date: dt.date) -> dt.date:
     window = dt.timedelta(days=settings.DUTYCHAIN["INSPECTION_WINDOW_DAYS"])
-    earliest = on_date - window if on_date - dt.date.min >= window else dt.date.min
+    return on_date - window if on_date - dt.date.min >= window else dt.date.min
+
+
+def _inspections(enterprise_ids, sector_codes, period: Period):
+    """§3.4 谁检查谁负责: the inspections in the window before the event day, and (§5.4) in the period."""
+    earliest = min(_inspection_window_start(period.end), period.start)
     return list(
         Inspection.objects.filter(
             enterprise_id__in=enterprise_ids,
             sector__code__in=sector_codes,
             date__gte=earliest,
-            date__lte=on_date,
+            date__lte=period.end,
         )
         .select_related("enterprise", "sector", "unit")
         .prefetch_related(
@@ -285,9 +343,26 @@ def _inspections(enterprise_ids, sector_codes, on_date):
     )
 
 
-def _latest_inspections(inspections, sector_path):
-    """Of the inspections for this sector path, the latest per (inspected enterprise, inspecting unit)."""
-    found = [i for i in inspections if i.sector.code in sector_path]
+def _certification_signers(enterprise_ids, sector_codes, period: Period):
+    """§5.5 谁出具谁负责: the signers of certifications issued by the event day and valid in the period,
+    one query (signer rows with their certification), in the order each document lists them."""
+    return list(
+        CertificationSigner.objects.filter(
+            Q(certification__valid_until__isnull=True) | Q(certification__valid_until__gte=period.start),
+            certification__enterprise_id__in=enterprise_ids,
+            certification__sector__code__in=sector_codes,
+            certification__issued_on__lte=period.end,
+        )
+        .select_related("certification__issuer", "certification__sector", "position__unit__region")
+        .order_by("certification_id", "order", "id")
+    )
+
+
+def _latest_inspections(inspections, sector_path, on_date: dt.date):
+    """§3.4: of the inspections in the window for this sector path, the latest per (inspected enterprise,
+    inspecting unit)."""
+    window_start = _inspection_window_start(on_date)
+    found = [i for i in inspections if i.sector.code in sector_path and i.date >= window_start]
     latest: dict[tuple[int, int], dt.date] = {}
     for inspection in found:
         key = (inspection.enterprise_id, inspection.unit_id)
@@ -295,31 +370,21 @@ def _latest_inspections(inspections, sector_path):
     return [i for i in found if i.date == latest[(i.enterprise_id, i.unit_id)]]
 
 
+def _earlier_inspections(inspections, sector_path, period: Period, latest):
+    """§5.4: with a period, every other inspection of this sector path dated inside it."""
+    if period.is_one_day:
+        return []
+    chosen = {i.pk for i in latest}
+    return [
+        i
+        for i in inspections
+        if i.sector.code in sector_path and i.pk not in chosen and period.start <= i.date <= period.end
+    ]
+
+
 def _reaches(unit: Unit, grade: str | None) -> bool:
     """§3.5: keep supervision links at or below the level that investigates the grade."""
     return LEVEL_RANK[unit.region.level] >= LEVEL_RANK[REACH_BY_GRADE[grade]]
-
-
-def _link_order(link: Link, group_of: dict) -> tuple:
-    """§3.6."""
-    unit_code = link.unit.code if link.unit else ""
-    position_code = link.position.code if link.position else ""
-    if link.track == Track.ENTERPRISE:
-        group = group_of.get(
-            (
-                link.enterprise.pk if link.enterprise else None,
-                link.person.pk if link.type == DutyType.ACTOR and link.person else None,
-            )
-        )
-        return (0, group, ENTERPRISE_TYPE_ORDER.index(link.type), unit_code, position_code)
-    return (
-        1,
-        -LEVEL_RANK[link.unit.region.level],
-        SUPERVISION_TYPE_ORDER.index(link.type),
-        unit_code,
-        position_code,
-        link.enterprise.code if link.enterprise else "",
-    )
 
 
 def _involved_enterprise_ids(scope: EventScope) -> list[int]:
@@ -329,162 +394,306 @@ def _involved_enterprise_ids(scope: EventScope) -> list[int]:
 
 
 def resolve_chain(
-    scope: EventScope, sector: Sector, on_date: dt.date, grade: str | None = None
+    scope: EventScope,
+    sector: Sector,
+    on_date: dt.date,
+    grade: str | None = None,
+    *,
+    since: dt.date | None = None,
+    also_sectors: Iterable[Sector] = (),
 ) -> list[Link]:
-    """The links of both tracks for an event in `sector` on `on_date`, ordered as DESIGN §3.6."""
-    return resolve_chains(scope, [sector], on_date, grade)[sector.code]
+    """The links of both tracks for an event in `sector` (and `also_sectors`, §5.2) on `on_date`, over the
+    period from `since` (§5.1), ordered as DESIGN §3.6 and §5.8."""
+    sectors = [sector, *(s for s in also_sectors if s.code != sector.code)]
+    return _resolve(scope, {sector.code: sectors}, on_date, grade, since)[sector.code]
 
 
 def resolve_chains(
-    scope: EventScope, sectors: Iterable[Sector], on_date: dt.date, grade: str | None = None
+    scope: EventScope,
+    sectors: Iterable[Sector],
+    on_date: dt.date,
+    grade: str | None = None,
+    *,
+    since: dt.date | None = None,
 ) -> dict[str, list[Link]]:
-    """`resolve_chain` for several sectors of one event at once (an enterprise's 责任清单 by sector):
-    the same handful of queries whatever the number of sectors. Keyed by sector code."""
-    paths = {sector.code: sector.ancestor_codes() for sector in sectors}
+    """`resolve_chain` for several sectors of one event at once, each its own chain (an enterprise's
+    责任清单 by sector): the same handful of queries whatever the number of sectors. Keyed by sector code."""
+    return _resolve(scope, {s.code: [s] for s in sectors}, on_date, grade, since)
+
+
+def _resolve(scope: EventScope, groups: dict[str, list[Sector]], on_date, grade, since):
+    period = Period.of(on_date, since)
+    paths = {s.code: s.ancestor_codes() for group in groups.values() for s in group}
     enterprise_ids = _involved_enterprise_ids(scope)
     every_code = {code for path in paths.values() for code in path}
+    sourced = bool(enterprise_ids and paths)
 
-    duties = _candidate_duties(scope, on_date, enterprise_ids)
-    permits = _permits(enterprise_ids, every_code, on_date) if enterprise_ids and paths else []
-    inspections = _inspections(enterprise_ids, every_code, on_date) if enterprise_ids and paths else []
+    duties = _candidate_duties(scope, period, enterprise_ids)
+    permits = _permits(enterprise_ids, every_code, period) if sourced else []
+    inspections = _inspections(enterprise_ids, every_code, period) if sourced else []
+    signers = _certification_signers(enterprise_ids, every_code, period) if sourced else []
     selections = {
-        code: _select(scope, path, grade, duties, permits, inspections) for code, path in paths.items()
+        code: _select(scope, path, grade, period, duties, permits, inspections, signers)
+        for code, path in paths.items()
     }
     # Tenures only of the positions some sector's chain names, not of every candidate duty.
     book = TenureBook(position for chosen in selections.values() for position in chosen.position_ids())
-    return {code: _assemble(scope, chosen, on_date, grade, book) for code, chosen in selections.items()}
+    return {
+        key: _merge([o for s in group for o in _assemble(scope, selections[s.code], period, grade, book)])
+        for key, group in groups.items()
+    }
 
 
 @dataclass
 class _Selection:
-    """What applies to one sector's chain (§3.1, 3.2, 3.4, 3.5), before the holders are looked up."""
+    """What applies to one sector's chain (§3.1, 3.2, 3.4, 3.5, §5.4, 5.5), before holders are looked up."""
 
     supervision: list[Duty]
     enterprise: list[tuple[Duty, Unit]]
     permits: list[Permit]
-    inspections: list[Inspection]
+    inspections: list[Inspection]  # §3.4's set: the latest per inspecting unit in the window
+    earlier_inspections: list[Inspection]  # §5.4: the others inside the period
+    signers: list[CertificationSigner]
 
     def position_ids(self) -> set[int]:
         ids = {d.holder_position_id for d in self.supervision if d.holder_position_id}
         ids |= {d.holder_position_id for d, _ in self.enterprise if d.holder_position_id}
         ids |= {p.position_id for p in self.permits}
-        ids |= {pos.pk for i in self.inspections for pos in i.inspectors.all()}
+        ids |= {pos.pk for i in (*self.inspections, *self.earlier_inspections) for pos in i.inspectors.all()}
+        ids |= {s.position_id for s in self.signers}
         return ids
 
 
-def _select(scope: EventScope, sector_path, grade, duties, permits, inspections) -> _Selection:
+def _select(scope: EventScope, sector_path, grade, period, duties, permits, inspections, signers):
     party_ids = {unit.pk for unit, _role in scope.parties}
+    latest = _latest_inspections(inspections, sector_path, period.end)
     return _Selection(
         supervision=[d for d in _supervision_duties(duties, scope, sector_path) if _reaches(d.unit, grade)],
         enterprise=_enterprise_duties(duties, scope, sector_path, party_ids),
         permits=[p for p in permits if p.sector.code in sector_path and _reaches(p.position.unit, grade)],
-        inspections=_latest_inspections(inspections, sector_path),
+        inspections=latest,
+        earlier_inspections=_earlier_inspections(inspections, sector_path, period, latest),
+        signers=[s for s in signers if s.certification.sector.code in sector_path],
     )
 
 
-def _assemble(scope: EventScope, chosen: _Selection, on_date, grade, book: TenureBook) -> list[Link]:
-    """§3.3 and 3.6 for one sector: the holders on their days, one link per identity, in order."""
+def _permit_basis(permit: Permit) -> str:
+    until = f"有效期至 {permit.valid_until:%Y-%m-%d}" if permit.valid_until else "长期有效"
+    return f"{permit.name or '许可'}（{permit.code}，{permit.approved_on:%Y-%m-%d} 审批，{until}）"
+
+
+def _certification_basis(certification) -> str:
+    until = f"，有效期至 {certification.valid_until:%Y-%m-%d}" if certification.valid_until else ""
+    conclusion = f"：{certification.conclusion}" if certification.conclusion else ""
+    return (
+        f"{certification.get_kind_display()} {certification.code}（{certification.issued_on:%Y-%m-%d} 出具"
+        f"{until}）{conclusion}"
+    )
+
+
+def _assemble(scope: EventScope, chosen: _Selection, period: Period, grade, book: TenureBook):
+    """§3.3 and §5.3–5.7 for one sector: every occurrence of a link, with its §3.6/§5.8 sort key."""
+    on_date = period.end
     main_id = scope.enterprise.pk if scope.enterprise else None
     role_of = {unit.pk: role for unit, role in scope.parties}
+    group_of = {main_id: 0} if main_id else {}
+    for index, (unit, _role) in enumerate(scope.parties, start=1):
+        group_of.setdefault(unit.pk, index)
+    certification_group = len(scope.parties) + 1
     if main_id:
         role_of[main_id] = PartyRole.MAIN
 
-    links: list[Link] = []
+    found: list[tuple[tuple, Link]] = []
 
-    def add(track, type_, unit, position, person_day, basis, enterprise_unit, role, source):
-        person = book.holder(position.pk, person_day) if position is not None else None
-        links.append(
-            Link(
-                track=track,
-                type=type_,
-                unit=unit,
-                position=position,
-                person=person,
-                vacant=position is not None and person is None,
-                basis=basis,
-                enterprise=enterprise_unit,
-                role=role,
-                source=source,
-            )
+    def add(head: tuple, link: Link) -> None:
+        span_start = link.span[0] if link.span else dt.date.max
+        tail = (link.is_earlier, -span_start.toordinal(), link.person.code if link.person else "")
+        found.append(((*head, *tail), link))
+
+    def held_on(position: Position, day: dt.date) -> dict:
+        """§3.3/§5.7: the holder on one day; none is vacant, or unknown before the post's records start."""
+        person = book.holder(position.pk, day)
+        unknown = person is None and position.is_unrecorded_on(day)
+        return {"person": person, "vacant": person is None and not unknown, "unknown": unknown}
+
+    def enterprise_head(link_type, unit, position, owner_pk) -> tuple:
+        return (
+            0,
+            group_of[owner_pk],
+            ENTERPRISE_TYPE_ORDER.index(link_type),
+            unit.code,
+            position.code if position else "",
+            "",
         )
+
+    def supervision_head(link_type, unit, position, enterprise) -> tuple:
+        return (
+            1,
+            -LEVEL_RANK[unit.region.level],
+            SUPERVISION_TYPE_ORDER.index(link_type),
+            unit.code,
+            position.code if position else "",
+            enterprise.code if enterprise else "",
+        )
+
+    def duty_links(duty: Duty, head: tuple, **fields) -> None:
+        """§5.3: the holder on the event day when the duty is in force then, and every other holder inside
+        the period; a unit holder once, as event_day or with the duty's overlap."""
+        base = {"track": track_of(duty.type), "type": duty.type, "unit": duty.unit, "basis": duty.basis}
+        base |= {"source": duty.code, **fields}
+        in_force = _in_force(duty.start, duty.end, on_date)
+        window = period.clip(duty.start, _last_day(duty.end))
+        position = duty.holder_position
+        if position is None:
+            if in_force:
+                add(head, Link(position=None, person=None, vacant=False, **base))
+            elif window:
+                add(head, Link(position=None, person=None, vacant=False, term=EARLIER, span=window, **base))
+            return
+        if in_force:
+            add(head, Link(position=position, **held_on(position, on_date), **base))
+        if window is None or period.is_one_day:
+            return
+        for tenure in book.tenures(position.pk):
+            if in_force and tenure.covers(on_date):
+                continue  # held on the event day wins
+            stretch = Period(*window).clip(tenure.start, _last_day(tenure.end))
+            if stretch:
+                add(
+                    head,
+                    Link(
+                        position=position,
+                        person=tenure.person,
+                        vacant=False,
+                        term=EARLIER,
+                        span=stretch,
+                        **base,
+                    ),
+                )
 
     for duty, owner in chosen.enterprise:
         role = PartyRole.MAIN if owner.pk == main_id else role_of[owner.pk]
+        duty_links(
+            duty,
+            enterprise_head(duty.type, duty.unit, duty.holder_position, owner.pk),
+            enterprise=owner,
+            role=role,
+        )
+    for signer in chosen.signers:
+        certification, position = signer.certification, signer.position
+        valid_today = certification.valid_until is None or certification.valid_until >= on_date
+        head = (
+            0,
+            certification_group,
+            -certification.issued_on.toordinal(),
+            certification.code,
+            signer.order,
+            "",
+        )
         add(
-            Track.ENTERPRISE,
-            duty.type,
-            duty.unit,
-            duty.holder_position,
-            on_date,
-            duty.basis,
-            owner,
-            role,
-            duty.code,
+            head,
+            Link(
+                track=Track.ENTERPRISE,
+                type=DutyType.CERTIFICATION,
+                unit=position.unit,
+                position=position,
+                **held_on(position, certification.issued_on),
+                basis=_certification_basis(certification),
+                enterprise=certification.issuer,
+                role=PartyRole.SERVICE_BODY,
+                source=certification.code,
+                term=EVENT_DAY if valid_today else EARLIER,
+                span=None if valid_today else period.clip(certification.issued_on, certification.valid_until),
+            ),
         )
     # §3.2: "With no enterprise and no party there is no enterprise track" — actors included; such an
     # event's actors are still on the event, and investigators add them to the case with a reason.
-    for person, role in scope.actors if main_id or scope.parties else ():
-        links.append(
-            Link(Track.ENTERPRISE, DutyType.ACTOR, None, None, person, False, "", None, role, source="event")
+    for index, (person, role, *of) in enumerate(scope.actors if main_id or scope.parties else ()):
+        head = (0, certification_group + 1 + index, 0, "", "", "")
+        enterprise = of[0] if of else None
+        add(
+            head,
+            Link(Track.ENTERPRISE, DutyType.ACTOR, None, None, person, False, "", enterprise, role, "event"),
         )
     for duty in chosen.supervision:
-        add(
-            Track.SUPERVISION,
-            duty.type,
-            duty.unit,
-            duty.holder_position,
-            on_date,
-            duty.basis,
-            None,
-            None,
-            duty.code,
+        duty_links(
+            duty,
+            supervision_head(duty.type, duty.unit, duty.holder_position, None),
+            enterprise=None,
+            role=None,
         )
     for permit in chosen.permits:
-        basis = f"{permit.name or '许可'}（{permit.code}，{permit.approved_on:%Y-%m-%d} 审批，有效期至 {permit.valid_until:%Y-%m-%d}）"
+        valid_today = permit.valid_until is None or permit.valid_until >= on_date
         add(
-            Track.SUPERVISION,
-            DutyType.APPROVAL,
-            permit.position.unit,
-            permit.position,
-            permit.approved_on,
-            basis,
-            permit.enterprise,
-            None,
-            permit.code,
+            supervision_head(DutyType.APPROVAL, permit.position.unit, permit.position, permit.enterprise),
+            Link(
+                track=Track.SUPERVISION,
+                type=DutyType.APPROVAL,
+                unit=permit.position.unit,
+                position=permit.position,
+                **held_on(permit.position, permit.approved_on),
+                basis=_permit_basis(permit),
+                enterprise=permit.enterprise,
+                role=None,
+                source=permit.code,
+                term=EVENT_DAY if valid_today else EARLIER,
+                span=None if valid_today else period.clip(permit.approved_on, permit.valid_until),
+            ),
         )
-    for inspection in chosen.inspections:
-        basis = f"{inspection.code}，{inspection.date:%Y-%m-%d} 检查" + (
-            f"：{inspection.findings}" if inspection.findings else ""
-        )
-        for position in inspection.inspectors.all():
-            if _reaches(position.unit, grade):
+    for term, inspections in ((EVENT_DAY, chosen.inspections), (EARLIER, chosen.earlier_inspections)):
+        for inspection in inspections:
+            basis = f"{inspection.code}，{inspection.date:%Y-%m-%d} 检查" + (
+                f"：{inspection.findings}" if inspection.findings else ""
+            )
+            for position in inspection.inspectors.all():
+                if not _reaches(position.unit, grade):
+                    continue
                 add(
-                    Track.SUPERVISION,
-                    DutyType.INSPECTION,
-                    position.unit,
-                    position,
-                    inspection.date,
-                    basis,
-                    inspection.enterprise,
-                    None,
-                    inspection.code,
+                    supervision_head(DutyType.INSPECTION, position.unit, position, inspection.enterprise),
+                    Link(
+                        track=Track.SUPERVISION,
+                        type=DutyType.INSPECTION,
+                        unit=position.unit,
+                        position=position,
+                        **held_on(position, inspection.date),
+                        basis=basis,
+                        enterprise=inspection.enterprise,
+                        role=None,
+                        source=inspection.code,
+                        term=term,
+                        span=None if term == EVENT_DAY else (inspection.date, inspection.date),
+                    ),
                 )
+    return found
 
-    # One link per identity: two duties or inspections saying the same thing name the subject once.
-    unique: dict[tuple, Link] = {}
-    for link in links:
-        unique.setdefault(link.identity, link)
 
-    group_of: dict = {(main_id, None): 0}
-    for index, (unit, _role) in enumerate(scope.parties, start=1):
-        group_of.setdefault((unit.pk, None), index)
-    for index, (person, _role) in enumerate(scope.actors, start=len(scope.parties) + 1):
-        group_of.setdefault((None, person.pk), index)
-    return sorted(unique.values(), key=lambda link: _link_order(link, group_of))
+def _merge(found: list[tuple[tuple, Link]]) -> list[Link]:
+    """§5.8: order every occurrence, then keep each link once — as event_day at the place of that
+    occurrence if any is event_day, otherwise at its first place with the span of all its occurrences."""
+    found.sort(key=lambda occurrence: occurrence[0])
+    kept: dict[tuple, tuple[tuple, Link]] = {}
+    for key, link in found:
+        current = kept.get(link.identity)
+        if current is None or current[1].is_earlier and not link.is_earlier:
+            kept[link.identity] = (key, link)
+        elif current[1].is_earlier and link.is_earlier:
+            (a, b), (c, d) = current[1].span, link.span
+            kept[link.identity] = (current[0], replace(current[1], span=(min(a, c), max(b, d))))
+    return [link for _key, link in sorted(kept.values(), key=lambda kept_link: kept_link[0])]
 
 
 def track_label(track: str) -> str:
     return Track(track).label
 
 
-__all__ = ["EventScope", "Link", "resolve_chain", "resolve_chains", "track_of", "REACH_BY_GRADE"]
+__all__ = [
+    "EARLIER",
+    "EVENT_DAY",
+    "EventScope",
+    "Link",
+    "Period",
+    "resolve_chain",
+    "resolve_chains",
+    "track_of",
+    "REACH_BY_GRADE",
+]

@@ -1,7 +1,7 @@
 """责任真空 and 多头管理 (DESIGN §3, Coverage).
 
 For every enterprise × each of its sectors on a date: each required duty type with no match,
-or only vacant holders; and regions where two or more units hold `competent` for one sector.
+or only vacant holders (unknown when a post's records do not reach back to the date, §5.7); and regions where two or more units hold `competent` for one sector.
 Coverage looks at every level (no reach by grade). A fixed number of queries: everything
 active on the date is loaded once and bucketed by scope region, then matched in memory.
 """
@@ -32,7 +32,9 @@ class Gap:
     enterprise: Unit
     sector: Sector
     type: str
-    reason: str  # "missing" or "vacant"
+    reason: (
+        str  # "missing", "vacant", or "unknown" (§5.7: no holder on record before the post's records start)
+    )
 
     def as_codes(self) -> dict:
         return {
@@ -96,8 +98,11 @@ def coverage_report(on_date: dt.date) -> CoverageReport:
         elif duty.unit.enterprise_id:
             by_enterprise[duty.unit.enterprise_id].append(duty)
 
-    def is_vacant(duty: Duty) -> bool:
+    def is_unheld(duty: Duty) -> bool:
         return duty.holder_position_id is not None and duty.holder_position_id not in held
+
+    def is_unknown(duty: Duty) -> bool:
+        return is_unheld(duty) and duty.holder_position.is_unrecorded_on(on_date)
 
     gaps: list[Gap] = []
     # (region, sector) -> the competent units of that region, gathered over every enterprise that shows
@@ -123,8 +128,9 @@ def coverage_report(on_date: dt.date) -> CoverageReport:
                 found = matching.get(duty_type, [])
                 if not found:
                     gaps.append(Gap(enterprise, sector, duty_type, "missing"))
-                elif all(is_vacant(d) for d in found):
-                    gaps.append(Gap(enterprise, sector, duty_type, "vacant"))
+                elif all(is_unheld(d) for d in found):
+                    reason = "unknown" if any(is_unknown(d) for d in found) else "vacant"
+                    gaps.append(Gap(enterprise, sector, duty_type, reason))
             competent_units: dict[str, dict[str, Unit]] = defaultdict(dict)
             for duty in matching.get(DutyType.COMPETENT, []):
                 unit = duty.unit

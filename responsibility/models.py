@@ -61,6 +61,7 @@ class DutyType(models.TextChoices):
     TEAM_LEADER = "team_leader", "班组长"
     POST = "post", "岗位责任人"
     ACTOR = "actor", "相关责任人"
+    CERTIFICATION = "certification", "出具责任（谁出具谁负责）"
 
 
 SUPERVISION_TYPES = frozenset(
@@ -74,8 +75,9 @@ SUPERVISION_TYPES = frozenset(
         DutyType.INSPECTION,
     }
 )
-# approval, inspection and actor links are derived from permits, inspections and events, never stored.
-DERIVED_TYPES = frozenset({DutyType.APPROVAL, DutyType.INSPECTION, DutyType.ACTOR})
+# approval, inspection, certification and actor links are derived from permits, inspections,
+# certifications and events, never stored.
+DERIVED_TYPES = frozenset({DutyType.APPROVAL, DutyType.INSPECTION, DutyType.ACTOR, DutyType.CERTIFICATION})
 
 
 def track_of(duty_type: str) -> str:
@@ -308,6 +310,13 @@ class Position(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name="所在单位", on_delete=models.PROTECT, related_name="positions"
     )
+    # Before this day the post's tenure history is not complete: a day with no holder is unknown, not vacant.
+    records_from = models.DateField(
+        "任职记录完整起始日",
+        null=True,
+        blank=True,
+        help_text="此日之前无人任职的日子记为“未录入”，而非“空缺”；留空表示任职记录完整",
+    )
     history = HistoricalRecords()
 
     objects = CodedQuerySet.as_manager()
@@ -319,6 +328,10 @@ class Position(models.Model):
 
     def __str__(self):
         return f"{self.title}（{self.code}）"
+
+    def is_unrecorded_on(self, day: dt.date) -> bool:
+        """A day before the records start: nobody known to hold the post is 未录入, not 空缺."""
+        return self.records_from is not None and day < self.records_from
 
 
 class PeriodQuerySet(models.QuerySet):
@@ -486,7 +499,8 @@ class Permit(models.Model):
         Position, verbose_name="审批岗位", on_delete=models.PROTECT, related_name="permits"
     )
     approved_on = models.DateField("审批日期")
-    valid_until = models.DateField("有效期至（含）")
+    # Empty: the permit does not expire (a planning permit, a fire acceptance).
+    valid_until = models.DateField("有效期至（含，空=长期有效）", null=True, blank=True)
     history = HistoricalRecords()
 
     objects = CodedQuerySet.as_manager()
@@ -497,7 +511,9 @@ class Permit(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_until__gte=F("approved_on")), name="permit_valid_after_approval"
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("approved_on")),
+                name="permit_valid_after_approval",
+                violation_error_message="有效期至不能早于审批日期",
             )
         ]
         indexes = [
@@ -506,6 +522,11 @@ class Permit(models.Model):
 
     def __str__(self):
         return f"{self.name or self.code}（{self.code}）"
+
+    def clean(self):
+        super().clean()
+        if self.valid_until and self.approved_on and self.valid_until < self.approved_on:
+            raise ValidationError({"valid_until": f"{self.code}: 有效期至不能早于审批日期"})
 
 
 class Inspection(models.Model):
@@ -540,6 +561,105 @@ class Inspection(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.date}"
+
+
+class CertificationKind(models.TextChoices):
+    INSPECTION_REPORT = "inspection_report", "检验报告"
+    TESTING = "testing", "检测报告"
+    APPRAISAL = "appraisal", "鉴定报告"
+    EVALUATION = "evaluation", "安全评价报告"
+    ACCEPTANCE = "acceptance", "验收意见"
+
+
+class Certification(models.Model):
+    """谁出具谁负责: a technical service body's report on an enterprise's object; its signers answer for it,
+    as held on the issue day (DESIGN §5.5)."""
+
+    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    kind = models.CharField("文书类别", max_length=20, choices=CertificationKind.choices)
+    issuer = models.ForeignKey(
+        Unit,
+        verbose_name="出具机构",
+        on_delete=models.PROTECT,
+        related_name="certifications_issued",
+        limit_choices_to={"kind": "enterprise"},
+    )
+    signers = models.ManyToManyField(
+        Position, verbose_name="签字人员岗位", through="CertificationSigner", related_name="certifications"
+    )
+    enterprise = models.ForeignKey(
+        Unit,
+        verbose_name="被出具企业",
+        on_delete=models.PROTECT,
+        related_name="certifications",
+        limit_choices_to={"kind": "enterprise"},
+    )
+    sector = models.ForeignKey(
+        Sector, verbose_name="行业", on_delete=models.PROTECT, related_name="certifications"
+    )
+    issued_on = models.DateField("出具日期")
+    valid_until = models.DateField("有效期至（含，空=出具后一直有效）", null=True, blank=True)
+    conclusion = models.TextField("结论", blank=True)
+    history = HistoricalRecords()
+
+    objects = CodedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "技术服务文书"
+        verbose_name_plural = "技术服务文书（谁出具谁负责）"
+        ordering = ["-issued_on", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("issued_on")),
+                name="certification_valid_after_issue",
+                violation_error_message="有效期至不能早于出具日期",
+            )
+        ]
+        indexes = [models.Index(fields=["enterprise", "issued_on"], name="certification_enterprise")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.code}"
+
+    def clean(self):
+        super().clean()
+        if self.valid_until and self.issued_on and self.valid_until < self.issued_on:
+            raise ValidationError({"valid_until": f"{self.code}: 有效期至不能早于出具日期"})
+        for field_name in ("issuer", "enterprise"):
+            unit = getattr(self, field_name, None) if getattr(self, f"{field_name}_id") else None
+            if unit is not None and unit.kind != UnitKind.ENTERPRISE:
+                raise ValidationError({field_name: f"{self.code}: {unit.code} 不是企业"})
+
+
+class CertificationSigner(models.Model):
+    """A signer of a certification, in the order the document lists them."""
+
+    certification = models.ForeignKey(
+        Certification, on_delete=models.CASCADE, related_name="signer_rows", verbose_name="文书"
+    )
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="signed", verbose_name="签字人员岗位"
+    )
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "签字人员"
+        verbose_name_plural = "签字人员"
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["certification", "position"], name="certification_signer_once")
+        ]
+
+    def __str__(self):
+        return str(self.position)
+
+    def clean(self):
+        super().clean()
+        if self.position_id and self.certification_id and self.certification.issuer_id:
+            if self.position.unit.enterprise_id != self.certification.issuer_id:
+                raise ValidationError(
+                    {"position": f"{self.position.code} 不属于出具机构 {self.certification.issuer.code}"}
+                )
 
 
 # ---- object permissions (django-guardian, direct foreign keys: one indexed join, no generic lookups) ----

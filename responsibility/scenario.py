@@ -27,6 +27,8 @@ from simple_history.utils import bulk_create_with_history
 
 from .models import (
     LEVEL_RANK,
+    Certification,
+    CertificationSigner,
     Duty,
     Inspection,
     Permit,
@@ -192,6 +194,7 @@ MODEL_OF_SECTION: dict[str, type[models.Model]] = {
     "duties": Duty,
     "permits": Permit,
     "inspections": Inspection,
+    "certifications": Certification,
 }
 
 
@@ -340,12 +343,19 @@ def _referenced_codes(ctx: ImportContext) -> dict[str, set[str]]:
             ("unit", "units"),
             ("inspectors", "positions"),
         ],
+        "certifications": [
+            ("issuer", "units"),
+            ("enterprise", "units"),
+            ("sector", "sectors"),
+            ("signers", "positions"),
+        ],
         "hazards": [
             ("enterprise", "units"),
             ("sector", "sectors"),
             ("inspection", "inspections"),
             ("unit", "units"),
             ("responsible_position", "positions"),
+            ("also_sectors", "sectors"),
         ],
         "accidents": [
             ("enterprise", "units"),
@@ -353,6 +363,8 @@ def _referenced_codes(ctx: ImportContext) -> dict[str, set[str]]:
             ("sector", "sectors"),
             ("unit", "units"),
             ("post", "positions"),
+            ("also_sectors", "sectors"),
+            ("investigators", "units"),
         ],
     }
     for section, pairs in fields.items():
@@ -367,6 +379,8 @@ def _referenced_codes(ctx: ImportContext) -> dict[str, set[str]]:
                 refs["units"].add(party["enterprise"])
             for actor in item.get("actors") or []:
                 refs["people"].add(actor["person"])
+                if actor.get("of"):
+                    refs["units"].add(actor["of"])
     for section in MODEL_OF_SECTION:
         refs[section].update(ctx.doc_codes(section))
     return refs
@@ -560,6 +574,29 @@ def _validate_inspections(ctx: ImportContext) -> None:
         ctx.check_ref("inspections", index, item, "unit", "units")
         for code in item.get("inspectors") or []:
             ctx.check_ref("inspections", index, item, "inspectors", "positions", code)
+
+
+def _validate_certifications(ctx: ImportContext) -> None:
+    """§5.5: the issuer and the certified are enterprises; every signer sits inside the issuer."""
+    for index, item in enumerate(ctx.items("certifications")):
+        ctx.check_enterprise_ref("certifications", index, item, "issuer")
+        ctx.check_enterprise_ref("certifications", index, item, "enterprise")
+        ctx.check_ref("certifications", index, item, "sector", "sectors")
+        _check_period(ctx, "certifications", index, item, "issued_on", "valid_until", strict=False)
+        seen = set()
+        for code in item["signers"]:
+            if code in seen:
+                ctx.problem("certifications", index, item, "signers", f"signer {code!r} is listed twice")
+            seen.add(code)
+            if ctx.check_ref("certifications", index, item, "signers", "positions", code):
+                if ctx.enterprise_of_position(code) != item["issuer"]:
+                    ctx.problem(
+                        "certifications",
+                        index,
+                        item,
+                        "signers",
+                        f"signer {code!r} is not a position inside the issuer {item['issuer']!r}",
+                    )
 
 
 # ---- writing -------------------------------------------------------------------------------------
@@ -756,7 +793,14 @@ def _new_pks(ctx: ImportContext, section: str) -> set[int]:
 
 def _write_positions(ctx: ImportContext) -> None:
     rows = [
-        (i["code"], {"title": i["title"], "unit": ctx.get("units", i["unit"])})
+        (
+            i["code"],
+            {
+                "title": i["title"],
+                "unit": ctx.get("units", i["unit"]),
+                "records_from": parse_date(i["records_from"]) if i.get("records_from") else None,
+            },
+        )
         for i in ctx.items("positions")
     ]
     _upsert_flat(ctx, "positions", Position, rows)
@@ -829,7 +873,7 @@ def _write_permits(ctx: ImportContext) -> None:
                 "sector": ctx.get("sectors", i["sector"]),
                 "position": ctx.get("positions", i["position"]),
                 "approved_on": parse_date(i["approved_on"]),
-                "valid_until": parse_date(i["valid_until"]),
+                "valid_until": parse_date(i["valid_until"]) if i.get("valid_until") else None,
             },
         )
         for i in ctx.items("permits")
@@ -859,6 +903,50 @@ def _write_inspections(ctx: ImportContext) -> None:
     _sync_m2m(Inspection, "inspectors", "position_id", wanted, _new_pks(ctx, "inspections"))
 
 
+def _write_certifications(ctx: ImportContext) -> None:
+    items = ctx.items("certifications")
+    rows = [
+        (
+            i["code"],
+            {
+                "kind": i["kind"],
+                "issuer": ctx.get("units", i["issuer"]),
+                "enterprise": ctx.get("units", i["enterprise"]),
+                "sector": ctx.get("sectors", i["sector"]),
+                "issued_on": parse_date(i["issued_on"]),
+                "valid_until": parse_date(i["valid_until"]) if i.get("valid_until") else None,
+                "conclusion": i.get("conclusion", ""),
+            },
+        )
+        for i in items
+    ]
+    _upsert_flat(ctx, "certifications", Certification, rows)
+    # Signers in document order; a certification's rows are replaced only when the list differs.
+    wanted = {
+        ctx.objects["certifications"][i["code"]].pk: [ctx.objects["positions"][c].pk for c in i["signers"]]
+        for i in items
+    }
+    current: dict[int, list[int]] = defaultdict(list)
+    stored = CertificationSigner.objects.filter(certification_id__in=list(wanted)).order_by("order", "id")
+    for cert_id, position_id in stored.values_list("certification_id", "position_id"):
+        current[cert_id].append(position_id)
+    stale = [pk for pk, positions in wanted.items() if current.get(pk, []) != positions]
+    if stale:
+        for signer in CertificationSigner.objects.filter(certification_id__in=stale):
+            signer._change_reason = CHANGE_REASON
+            signer.delete()
+        bulk_create_with_history(
+            [
+                CertificationSigner(certification_id=pk, position_id=position, order=n)
+                for pk in stale
+                for n, position in enumerate(wanted[pk])
+            ],
+            CertificationSigner,
+            batch_size=500,
+            default_change_reason=CHANGE_REASON,
+        )
+
+
 for _name, _validate, _write in [
     ("regions", _validate_regions, _write_regions),
     ("sectors", _validate_sectors, _write_sectors),
@@ -869,6 +957,7 @@ for _name, _validate, _write in [
     ("duties", _validate_duties, _write_duties),
     ("permits", _validate_permits, _write_permits),
     ("inspections", _validate_inspections, _write_inspections),
+    ("certifications", _validate_certifications, _write_certifications),
 ]:
     register_section(Section(_name, _validate, _write))
 

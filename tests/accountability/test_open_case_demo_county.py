@@ -58,7 +58,7 @@ def test_it_returns_the_same_case_and_records_when_opened_again(demo_county, exp
 
 def test_the_open_case_json_has_the_contract_shape(demo_county):
     got = _open_case_json("accident", "A0318")
-    assert set(got) == {"case", "source", "grade", "records"}
+    assert set(got) == {"case", "source", "grade", "investigators", "records"}
     assert got["source"] == "accident:A0318"
     assert got["grade"] == "larger"
     assert all(set(r) == {"track", "unit", "position", "person", "types"} for r in got["records"])

@@ -23,11 +23,22 @@ class Command(BaseCommand):
         parser.add_argument("--grade", choices=Grade.values)
         parser.add_argument("--unit", help="enterprise unit where it happened")
         parser.add_argument("--post", help="position (post) where it happened")
+        parser.add_argument("--since", help="YYYY-MM-DD: the day the hazard came into being (DESIGN §5.1)")
+        parser.add_argument(
+            "--also-sector", action="append", default=[], help="a further sector of the event (repeatable)"
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
         event = self._event(opts)
-        links = resolve_chain(event["scope"], event["sector"], event["date"], event["grade"])
+        links = resolve_chain(
+            event["scope"],
+            event["sector"],
+            event["date"],
+            event["grade"],
+            since=event["since"],
+            also_sectors=event["also_sectors"],
+        )
         scope = event["scope"]
         result = {
             "enterprise": scope.enterprise.code if scope.enterprise else None,
@@ -35,14 +46,24 @@ class Command(BaseCommand):
             "sector": event["sector"].code,
             "date": event["date"].isoformat(),
             "grade": event["grade"],
-            "links": [link.as_codes() for link in links],
         }
+        if event["since"]:
+            result["since"] = event["since"].isoformat()
+        if event["also_sectors"]:
+            result["also_sectors"] = [s.code for s in event["also_sectors"]]
+        result["links"] = [link.as_codes() for link in links]
         if opts["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return
         self.stdout.write(f"{event['title']}  {result['date']}  {event['sector'].name}")
         for link in links:
-            who = link.person.name if link.person else ("空缺" if link.vacant else "—")
+            who = (
+                link.person.name
+                if link.person
+                else ("空缺" if link.vacant else "未录入" if link.unknown else "—")
+            )
+            if link.span:
+                who += f"（在任期间 {link.span[0]:%Y-%m-%d} 至 {link.span[1]:%Y-%m-%d}）"
             where = " / ".join(
                 x
                 for x in [link.unit.name if link.unit else "", link.position.title if link.position else ""]
@@ -51,6 +72,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  [{link.track}] {link.type_label}: {where} {who}")
 
     def _event(self, opts):
+        if (opts["accident"] or opts["hazard"]) and (opts["since"] or opts["also_sector"]):
+            # An event carries its own period and sectors; mixing in others would trace something else.
+            raise CommandError(
+                "--since and --also-sector go with --enterprise or --region, not with an event"
+            )
         try:
             if opts["accident"]:
                 accident = load_accident(opts["accident"])
@@ -60,6 +86,8 @@ class Command(BaseCommand):
                     "sector": traced.sector,
                     "date": traced.on_date,
                     "grade": traced.grade,
+                    "since": traced.since,
+                    "also_sectors": traced.also_sectors,
                     "title": accident.title or accident.code,
                 }
             if opts["hazard"]:
@@ -70,6 +98,8 @@ class Command(BaseCommand):
                     "sector": traced.sector,
                     "date": traced.on_date,
                     "grade": None,
+                    "since": traced.since,
+                    "also_sectors": traced.also_sectors,
                     "title": hazard.title or hazard.code,
                 }
         except Accident.DoesNotExist:
@@ -84,6 +114,10 @@ class Command(BaseCommand):
             raise CommandError("give exactly one of --enterprise and --region")
         sector = _get(Sector.objects.all(), opts["sector"], "--sector")
         day = parse_day(opts["date"], "--date")
+        since = parse_day(opts["since"], "--since") if opts["since"] else None
+        if since and since > day:
+            raise CommandError(f"--since: {since} is after --date {day}")
+        also = [_get(Sector.objects.all(), code, "--also-sector") for code in opts["also_sector"]]
         if opts["enterprise"]:
             enterprise = _get(
                 Unit.objects.enterprises().select_related("region"), opts["enterprise"], "--enterprise"
@@ -106,7 +140,15 @@ class Command(BaseCommand):
             region = _get(Region.objects.all(), opts["region"], "--region")
             scope = EventScope(region=region)
             title = region.name
-        return {"scope": scope, "sector": sector, "date": day, "grade": opts["grade"], "title": title}
+        return {
+            "scope": scope,
+            "sector": sector,
+            "date": day,
+            "grade": opts["grade"],
+            "since": since,
+            "also_sectors": tuple(also),
+            "title": title,
+        }
 
 
 def _get(queryset, code, option):
