@@ -5,13 +5,15 @@ import pytest
 from django.core.management import call_command
 
 REPO = Path(__file__).resolve().parent.parent
-# The worked example as shared with acceptance; the repo keeps a copy for `make run` on its own.
+# The worked examples as shared with acceptance. The suite reads them there and nowhere else: a missing
+# ../shared fails the run instead of quietly testing a copy (the repo's demo/ copy is for `make run` only).
 SHARED_EXAMPLES = REPO.parent / "shared" / "examples"
-EXAMPLES = SHARED_EXAMPLES if (SHARED_EXAMPLES / "demo_county.json").exists() else REPO / "demo"
-DEMO_FILE = EXAMPLES / "demo_county.json"
+if not (SHARED_EXAMPLES / "demo_county.json").is_file():
+    raise pytest.UsageError(f"the shared worked examples are missing: {SHARED_EXAMPLES} (../shared beside the repo)")
+DEMO_FILE = SHARED_EXAMPLES / "demo_county.json"
 EXPECTED_FILE = SHARED_EXAMPLES / "demo_county.expected.json"
-if not EXPECTED_FILE.exists():
-    EXPECTED_FILE = REPO / "tests" / "data" / "demo_county.expected.json"
+OLD_HOUSE_FILE = SHARED_EXAMPLES / "old_house.json"
+OLD_HOUSE_EXPECTED_FILE = SHARED_EXAMPLES / "old_house.expected.json"
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +25,14 @@ def expected():
 def demo_county(db):
     """The worked example county, imported through the real import command."""
     call_command("import_scenario", str(DEMO_FILE), quiet=True)
+
+
+@pytest.fixture(scope="session")
+def old_house_expected():
+    return json.loads(OLD_HOUSE_EXPECTED_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def old_house(db):
+    """The worked example of DESIGN §5 (periods, sectors, certifications, investigators)."""
+    call_command("import_scenario", str(OLD_HOUSE_FILE), quiet=True)
