@@ -9,7 +9,9 @@ REPO = Path(__file__).resolve().parent.parent
 # ../shared fails the run instead of quietly testing a copy (the repo's demo/ copy is for `make run` only).
 SHARED_EXAMPLES = REPO.parent / "shared" / "examples"
 if not (SHARED_EXAMPLES / "demo_county.json").is_file():
-    raise pytest.UsageError(f"the shared worked examples are missing: {SHARED_EXAMPLES} (../shared beside the repo)")
+    raise pytest.UsageError(
+        f"the shared worked examples are missing: {SHARED_EXAMPLES} (../shared beside the repo)"
+    )
 DEMO_FILE = SHARED_EXAMPLES / "demo_county.json"
 EXPECTED_FILE = SHARED_EXAMPLES / "demo_county.expected.json"
 OLD_HOUSE_FILE = SHARED_EXAMPLES / "old_house.json"

@@ -21,6 +21,8 @@ from factory.django import DjangoModelFactory
 from responsibility.models import (
     Duty,
     DutyType,
+    Certification,
+    CertificationSigner,
     Inspection,
     Permit,
     Person,
@@ -176,3 +178,26 @@ class InspectionFactory(DjangoModelFactory):
     def inspectors(self, create, extracted, **kwargs):
         if create and extracted:
             self.inspectors.set(extracted)
+
+
+class CertificationFactory(DjangoModelFactory):
+    """A certification (谁出具谁负责); `signers=[position, …]` lists the signer positions in order."""
+
+    class Meta:
+        model = Certification
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"CF{n:04d}")
+    kind = "appraisal"
+    issuer = factory.SubFactory(EnterpriseFactory)
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    sector = factory.SubFactory(SectorFactory)
+    issued_on = dt.date(2024, 1, 1)
+    valid_until = None
+    conclusion = ""
+
+    @factory.post_generation
+    def signers(self, create, extracted, **kwargs):
+        if create and extracted:
+            for order, position in enumerate(extracted):
+                CertificationSigner.objects.create(certification=self, position=position, order=order)

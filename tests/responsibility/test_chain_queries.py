@@ -1,8 +1,9 @@
-"""Resolution and coverage take a fixed number of SQL queries, whatever the depth and size (DESIGN §3).
+"""Resolution and coverage take a fixed number of SQL queries, whatever the depth and size (DESIGN §3),
+the length of the period, the number of tenures and the number of sectors (§5).
 
-The same generated world is built at 1×, 2× and 4× (deeper trees, more siblings, more duties,
-tenures, permits, inspections, parties), an event is traced at the deepest node, and the queries
-are counted.
+The same generated world is built at 1×, 2× and 4× (deeper trees, more siblings, more duties, longer
+tenure histories, permits, inspections, certifications, parties), an event is traced at the deepest node —
+on its day, and over a 4-year period in 3 sectors — and the queries are counted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from responsibility.chain import EventScope, resolve_chain
 from responsibility.coverage import coverage_report
 from responsibility.models import DutyType, PartyRole, RegionLevel, UnitKind
 from tests.factories import (
+    CertificationFactory,
     DutyFactory,
     EnterpriseFactory,
     InspectionFactory,
@@ -35,16 +37,22 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2024, 2, 26)
+SINCE = dt.date(2020, 2, 26)  # a 4-year responsibility period
 SCALES = (1, 2, 4)
 MAX_TRACE_QUERIES = 8
 MAX_COVERAGE_QUERIES = 8
 LEVELS = list(RegionLevel.values)  # national … village
 
 
-def staffed_position(unit, changes=3):
-    """A position held in turn by `changes` people, the last one still in post."""
+HISTORY = {"changes": 3}  # tenures per position: build_world sets 3 × scale (more history at every scale)
+
+
+def staffed_position(unit, changes=None):
+    """A position held in turn by `changes` people from 2000 on, the last one still in post."""
     position = PositionFactory(unit=unit)
-    starts = [dt.date(2000 + 8 * i, 1, 1) for i in range(changes)]
+    changes = changes or HISTORY["changes"]
+    step = (DAY - dt.date(2000, 1, 1)).days // changes
+    starts = [dt.date(2000, 1, 1) + dt.timedelta(days=step * i) for i in range(changes)]
     for start, end in itertools.zip_longest(starts, starts[1:]):
         TenureFactory(position=position, start=start, end=end)
     return position
@@ -62,6 +70,7 @@ def build_world(scale: int):
     """Region chain of min(6, scale + 2) levels down to a village, sector and unit chains of depth
     2 × scale, 3 × scale siblings and noise duties at every step, and `scale` party enterprises."""
     depth, width = 2 * scale, 3 * scale
+    HISTORY["changes"] = 3 * scale
 
     # Regions: the chain the event lies on, with siblings that must not match.
     regions, parent = [], None
@@ -145,8 +154,24 @@ def build_world(scale: int):
                     date=DAY - dt.timedelta(days=days_before + n),
                 )
 
+    # Certifications by a service body on every firm, some valid on the day, some expired in the period.
+    body = EnterpriseFactory(region=village)
+    signers = [staffed_position(UnitFactory(kind=UnitKind.ENTERPRISE_DEPT, parent=body)) for _ in range(2)]
+    for firm in [enterprise, *(p for p, _ in parties)]:
+        for n in range(scale):
+            CertificationFactory(
+                issuer=body,
+                enterprise=firm,
+                sector=sectors[n % depth],
+                signers=signers,
+                issued_on=SINCE + dt.timedelta(days=200 * n),
+                valid_until=None if n % 2 else SINCE + dt.timedelta(days=200 * n + 300),
+            )
+    parties.append((body, PartyRole.SERVICE_BODY))
+
     scope = EventScope(region=village, enterprise=enterprise, unit=unit, post=post, parties=parties)
-    return scope, deepest_sector
+    # Two more sectors the event belongs to: one on the chain, one beside it.
+    return scope, deepest_sector, [sectors[depth // 2], noise_sectors[-1]]
 
 
 def count_queries(function) -> tuple[int, object]:
@@ -166,8 +191,8 @@ def worlds(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         for scale in SCALES:
             with mute_signals(post_save, m2m_changed):
-                scope, sector = build_world(scale)
-            measured[scale] = measure(scope, sector)
+                scope, sector, also = build_world(scale)
+            measured[scale] = measure(scope, sector, also)
         transaction.set_rollback(True)
     return measured
 
@@ -176,22 +201,23 @@ def read_back(links):
     return [link.as_codes() for link in links] + [link.unit.region.level for link in links if link.unit]
 
 
-def measure(scope, sector) -> dict:
+def measure(scope, sector, also) -> dict:
     """(queries, size of the answer, queries to read the answer back) per kind of event, and coverage."""
     result = {}
-    for name, event, grade in [
-        ("general", scope, "general"),
-        ("especially_major", scope, "especially_major"),
-        ("region", EventScope(region=scope.region), "major"),
+    for name, event, grade, period in [
+        ("general", scope, "general", {}),
+        ("especially_major", scope, "especially_major", {}),
+        ("region", EventScope(region=scope.region), "major", {}),
+        ("period_3_sectors", scope, "especially_major", {"since": SINCE, "also_sectors": also}),
     ]:
-        queries, links = count_queries(lambda: resolve_chain(event, sector, DAY, grade))  # noqa: B023
+        queries, links = count_queries(lambda: resolve_chain(event, sector, DAY, grade, **period))  # noqa: B023
         result[name] = (queries, len(links), count_queries(lambda: read_back(links))[0])  # noqa: B023
     queries, report = count_queries(lambda: coverage_report(DAY))
     result["coverage"] = (queries, len(report.gaps) + len(report.overlaps), count_queries(report.as_codes)[0])
     return result
 
 
-@pytest.mark.parametrize("event", ["general", "especially_major", "region"])
+@pytest.mark.parametrize("event", ["general", "especially_major", "region", "period_3_sectors"])
 def test_resolve_chain_takes_the_same_few_queries_at_every_depth_and_size(worlds, event):
     queries = {scale: worlds[scale][event][0] for scale in SCALES}
     sizes = [worlds[scale][event][1] for scale in SCALES]
@@ -200,6 +226,15 @@ def test_resolve_chain_takes_the_same_few_queries_at_every_depth_and_size(worlds
     assert len(set(queries.values())) == 1, queries
     assert queries[1] <= MAX_TRACE_QUERIES
     assert [worlds[scale][event][2] for scale in SCALES] == [0, 0, 0]  # no lazy loads afterwards
+    print(f"resolve_chain {event}: queries {queries}, links {dict(zip(SCALES, sizes, strict=True))}")
+
+
+def test_a_period_adds_earlier_links_without_adding_queries(worlds):
+    """Over 4 years and 3 sectors the chain is longer than on the day alone, and costs the same queries."""
+    for scale in SCALES:
+        day, period = worlds[scale]["especially_major"], worlds[scale]["period_3_sectors"]
+        assert period[1] > day[1], scale
+        assert period[0] == day[0], scale
 
 
 def test_the_coverage_report_takes_the_same_few_queries_on_deeper_trees(worlds):
