@@ -19,10 +19,10 @@ import factory
 from factory.django import DjangoModelFactory
 
 from responsibility.models import (
-    Duty,
-    DutyType,
     Certification,
     CertificationSigner,
+    Duty,
+    DutyType,
     Inspection,
     Permit,
     Person,
