@@ -60,6 +60,7 @@ from .models import (
     Hazard,
     HazardListing,
     HazardTransition,
+    Investigator,
     Measure,
 )
 
@@ -115,10 +116,20 @@ class EventPartyInline(admin.TabularInline):
 
 class EventActorInline(admin.TabularInline):
     model = EventActor
-    fields = ("person", "role", "order")
-    autocomplete_fields = ("person",)
+    fields = ("person", "role", "of", "order")
+    autocomplete_fields = ("person", "of")
     extra = 0
     verbose_name_plural = "相关责任人（单位之外的个人）"
+
+
+class InvestigatorInline(admin.TabularInline):
+    """The 调查组 (DESIGN §5.9): its units at or above the investigating level are no subjects of the case."""
+
+    model = Investigator
+    fields = ("order", "unit", "role")
+    autocomplete_fields = ("unit",)
+    extra = 0
+    verbose_name_plural = "调查组（牵头单位在前；本级及以上成员单位的责任由上级另行处理）"
 
 
 # ---- hazards -------------------------------------------------------------------------------------------
@@ -203,7 +214,14 @@ class HazardAdmin(SimpleHistoryAdmin):
     )
     list_filter = ("state", "level", OverdueFilter, "source", "sector")
     search_fields = ("code", "title", "enterprise__code", "enterprise__name")
-    autocomplete_fields = ("enterprise", "sector", "unit", "inspection", "responsible_position")
+    autocomplete_fields = (
+        "enterprise",
+        "sector",
+        "unit",
+        "inspection",
+        "responsible_position",
+        "also_sectors",
+    )
     list_select_related = ("enterprise", "sector", "listing")
     date_hierarchy = "found_on"
     fieldsets = (
@@ -211,6 +229,7 @@ class HazardAdmin(SimpleHistoryAdmin):
             None,
             {"fields": ("code", "title", "enterprise", "unit", "sector", "level", "source", "inspection")},
         ),
+        ("责任期间与涉及行业", {"fields": ("hazard_since", "also_sectors")}),
         (
             "整改方案（五到位：措施、责任、资金、时限、预案）",
             {
@@ -446,18 +465,19 @@ class AccidentAdmin(SimpleHistoryAdmin):
     )
     list_filter = ("grade", LateReportFilter, "sector")
     search_fields = ("code", "title", "enterprise__code", "enterprise__name")
-    autocomplete_fields = ("enterprise", "region", "sector", "unit", "post")
+    autocomplete_fields = ("enterprise", "region", "sector", "unit", "post", "also_sectors")
     list_select_related = ("enterprise", "region", "sector", "case")
     date_hierarchy = "occurred_at"
     fieldsets = (
         (None, {"fields": ("code", "title", "enterprise", "region", "sector", "unit", "post")}),
         ("时间", {"fields": ("occurred_at", "reported_at", "event_day", "late_report")}),
+        ("责任期间与涉及行业", {"fields": ("hazard_since", "also_sectors")}),
         (
             "伤亡与损失（等级据此计算，不可填写；登记后的变化经“伤亡补报”）",
             {"fields": ("deaths", "serious_injuries", "direct_loss_yuan", "grade")},
         ),
     )
-    inlines = (EventPartyInline, EventActorInline, CasualtyRevisionInline)
+    inlines = (EventPartyInline, EventActorInline, InvestigatorInline, CasualtyRevisionInline)
     actions = ("open_case_action",)
 
     def get_readonly_fields(self, request, obj=None):

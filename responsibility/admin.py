@@ -27,6 +27,8 @@ from .admin_import_export import (
 from .admin_views import chain_view
 from .models import (
     SUPERVISION_TYPES,
+    Certification,
+    CertificationSigner,
     Duty,
     Inspection,
     Permit,
@@ -307,3 +309,50 @@ class InspectionAdmin(SimpleHistoryAdmin):
     @admin.display(description="检查人员岗位")
     def inspector_list(self, inspection):
         return format_html_join("、", "{}", ((p.title,) for p in inspection.inspectors.all()))
+
+
+class CertificationSignerInline(admin.TabularInline):
+    model = CertificationSigner
+    extra = 1
+    fields = ("order", "position")
+    autocomplete_fields = ("position",)
+    ordering = ("order", "id")
+
+
+@admin.register(Certification)
+class CertificationAdmin(SimpleHistoryAdmin):
+    """谁出具谁负责: reports of technical service bodies; their signers answer for them (DESIGN §5.5)."""
+
+    list_display = (
+        "code",
+        "kind",
+        "issuer",
+        "enterprise",
+        "sector",
+        "issued_on",
+        "valid_until",
+        "signer_list",
+    )
+    list_filter = ("kind", "sector")
+    search_fields = (
+        "code",
+        "conclusion",
+        "issuer__code",
+        "issuer__name",
+        "enterprise__code",
+        "enterprise__name",
+    )
+    autocomplete_fields = ("issuer", "enterprise", "sector")
+    list_select_related = ("issuer", "enterprise", "sector")
+    date_hierarchy = "issued_on"
+    fields = ("code", "kind", ("issuer", "enterprise"), "sector", ("issued_on", "valid_until"), "conclusion")
+    inlines = (CertificationSignerInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("signer_rows__position")
+
+    @admin.display(description="签字人员岗位")
+    def signer_list(self, certification):
+        return format_html_join(
+            "、", "{}", ((row.position.title,) for row in certification.signer_rows.all())
+        )

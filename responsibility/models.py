@@ -655,10 +655,14 @@ class CertificationSigner(models.Model):
 
     def clean(self):
         super().clean()
-        if self.position_id and self.certification_id and self.certification.issuer_id:
-            if self.position.unit.enterprise_id != self.certification.issuer_id:
+        # In the admin the certification may be unsaved yet: read it from the instance, not by id.
+        certification = self._state.fields_cache.get("certification") or (
+            Certification.objects.filter(pk=self.certification_id).first() if self.certification_id else None
+        )
+        if self.position_id and certification is not None and certification.issuer_id:
+            if self.position.unit.enterprise_id != certification.issuer_id:
                 raise ValidationError(
-                    {"position": f"{self.position.code} 不属于出具机构 {self.certification.issuer.code}"}
+                    {"position": f"{self.position.code} 不属于出具机构 {certification.issuer.code}"}
                 )
 
 
