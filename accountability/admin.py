@@ -992,6 +992,7 @@ class DecisionForm(forms.ModelForm):
                 check_decision(
                     record=data["record"],
                     finding=data["finding"],
+                    category=data.get("category", ""),
                     grounds=data.get("grounds", ""),
                     amends=data.get("amends"),
                     reason=data.get("amendment_reason", ""),
@@ -1028,6 +1029,7 @@ class MeasureFormSet(BaseInlineFormSet):
             check_decision(
                 record=decision.record,
                 finding=decision.finding,
+                category=decision.category,
                 grounds=decision.grounds,
                 measures=measures,
                 amends=decision.amends,
@@ -1092,7 +1094,7 @@ class DecisionAdmin(admin.ModelAdmin):
     actions = ("amend_action",)
 
     def get_fields(self, request, obj=None):
-        fields = ["record", "finding", "grounds", "amends", "amendment_reason"]
+        fields = ["record", "finding", "category", "grounds", "amends", "amendment_reason"]
         return fields if obj is None else [*fields, "decided_at", "decided_by", "amended_by_link"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -1147,6 +1149,7 @@ class DecisionAdmin(admin.ModelAdmin):
             saved = amend_finding(
                 record=decision.record,
                 finding=decision.finding,
+                category=decision.category,
                 reason=decision.amendment_reason,
                 grounds=decision.grounds,
                 measures=measures,
@@ -1156,6 +1159,7 @@ class DecisionAdmin(admin.ModelAdmin):
             saved = record_finding(
                 record=decision.record,
                 finding=decision.finding,
+                category=decision.category,
                 grounds=decision.grounds,
                 measures=measures,
                 by=request.user,

@@ -14,7 +14,7 @@ from .grading import Grade
 from .measures import BY_CODE as MEASURE_KINDS
 from .measures import CRIMINAL_ARTICLES
 from .measures import choices as measure_choices
-from .models import Finding
+from .models import Category, Finding
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -73,6 +73,12 @@ class TraceForm(forms.Form):
 
 class FindingForm(forms.Form):
     finding = forms.ChoiceField(label="认定结论", choices=Finding.choices)
+    category = forms.ChoiceField(
+        label="责任类别",
+        required=False,
+        choices=[("", "—")] + Category.choices,
+        help_text="负有责任（含已死亡免予追究）时必填",
+    )
     grounds = forms.CharField(
         label="事实与依据",
         required=False,

@@ -66,11 +66,17 @@ def within_late_report_window(event_day: dt.date, at: dt.datetime, window_days: 
     return (at.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).date() - event_day).days <= window_days
 
 
-def investigation_due(event_day: dt.date, extension_days: int = 0) -> dt.date:
-    """Art 29: the report within 60 days, extendable once by at most 60."""
-    return event_day + dt.timedelta(
-        days=INVESTIGATION_DAYS + min(extension_days, INVESTIGATION_EXTENSION_MAX_DAYS)
-    )
+def investigation_due(
+    event_day: dt.date,
+    extension_days: int = 0,
+    *,
+    appraisal_days: int = 0,
+    set_period_days: int | None = None,
+) -> dt.date:
+    """Art 29: the report within 60 days, extendable once by at most 60; for 特别重大 the State Council
+    may set the period instead. Technical appraisal time does not count (Art 27): it moves the date."""
+    days = set_period_days or INVESTIGATION_DAYS + min(extension_days, INVESTIGATION_EXTENSION_MAX_DAYS)
+    return event_day + dt.timedelta(days=days + appraisal_days)
 
 
 def reply_due(report_submitted_on: dt.date, grade: str) -> dt.date:

@@ -11,11 +11,21 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from responsibility.models import CODE_HELP, CodedQuerySet, PartyRole, Person, Position, Region, Sector, Unit
+from responsibility.models import (
+    CODE_HELP,
+    CadreAuthority,
+    CodedQuerySet,
+    PartyRole,
+    Person,
+    Position,
+    Region,
+    Sector,
+    Unit,
+)
 
 from .grading import Grade, grade_of, investigation_due, is_late_report, reply_due, review_due
+from .measures import channel_of, label_of
 from .measures import choices as measure_choices
-from .measures import label_of
 
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -517,6 +527,12 @@ class CaseState(models.TextChoices):
     CLOSED = "closed", "已结案"
 
 
+class CaseNature(models.TextChoices):
+    LIABILITY = "liability", "生产安全责任事故"
+    NON_LIABILITY = "non_liability", "非责任事故"
+    NATURAL = "natural", "自然灾害"
+
+
 class Case(models.Model):
     """一案双查: one case per accident or overdue hazard, freezing the chain as it stood on the event day."""
 
@@ -540,11 +556,19 @@ class Case(models.Model):
     handlers = models.ManyToManyField(
         "auth.User", verbose_name="承办人", blank=True, related_name="handled_cases"
     )
-    # 四不放过 (1): the cause.
-    cause = models.TextField("事故（隐患）原因", blank=True)
+    # 四不放过 (1): the cause — `cause` is the 直接原因, `indirect_cause` the 间接原因 (DESIGN §6).
+    cause = models.TextField("直接原因", blank=True)
+    indirect_cause = models.TextField("间接原因", blank=True)
     cause_recorded_at = models.DateTimeField("原因认定时间", null=True, blank=True)
+    nature = models.CharField("事故性质", max_length=16, choices=CaseNature.choices, blank=True)
+    course_and_rescue = models.TextField("事故发生经过和应急救援", blank=True)
+    lessons = models.TextField("主要教训", blank=True)
     # 493号令 Art 29/32 and 安全生产法 Art 86.
     investigation_extension_days = models.PositiveSmallIntegerField("调查期限延长天数", default=0)
+    # Art 27: technical appraisal does not count; the sum of the closed appraisal periods, kept by the services.
+    appraisal_days = models.PositiveIntegerField("技术鉴定天数（不计入调查期限）", default=0, editable=False)
+    # 特别重大: the State Council may set its own period (days from the accident).
+    set_period_days = models.PositiveSmallIntegerField("国务院确定的调查期限（天）", null=True, blank=True)
     report_submitted_on = models.DateField("调查报告提交日期", null=True, blank=True)
     reply_on = models.DateField("批复日期", null=True, blank=True)
     review_done_on = models.DateField("回头看完成日期", null=True, blank=True)
@@ -600,8 +624,14 @@ class Case(models.Model):
 
     @property
     def investigation_due(self) -> dt.date | None:
-        return (
-            investigation_due(self.event_day, self.investigation_extension_days) if self.accident_id else None
+        """Art 29 (60 + ≤60 days) or the State Council's period, moved by appraisal time (Art 27)."""
+        if not self.accident_id:
+            return None
+        return investigation_due(
+            self.event_day,
+            self.investigation_extension_days,
+            appraisal_days=self.appraisal_days,
+            set_period_days=self.set_period_days,
         )
 
     @property
@@ -617,11 +647,40 @@ class Finding(models.TextChoices):
     RESPONSIBLE = "responsible", "负有责任"
     NOT_RESPONSIBLE = "not_responsible", "不负有责任"
     EXEMPT = "exempt", "尽职免责"
+    DECEASED = "deceased", "负有责任（已死亡，免予追究）"
+
+
+# Findings that say the subject bore responsibility: they carry a category.
+WITH_CATEGORY = frozenset({Finding.RESPONSIBLE, Finding.DECEASED})
+
+
+class Category(models.TextChoices):
+    """The responsibility category a finding names (问责条例 Art 6 and the reports' wording)."""
+
+    DIRECT = "direct", "直接责任"
+    PRINCIPAL = "principal", "主要责任"
+    IMPORTANT = "important", "重要责任"
+    PRINCIPAL_LEADERSHIP = "principal_leadership", "主要领导责任"
+    IMPORTANT_LEADERSHIP = "important_leadership", "重要领导责任"
+    LEADERSHIP = "leadership", "领导责任"
+    MANAGEMENT = "management", "管理责任"
+    SUPERVISION = "supervision", "监管责任"
+    TERRITORIAL = "territorial", "属地管理责任"
 
 
 class RecordOrigin(models.TextChoices):
     CHAIN = "chain", "责任链认定"
     ADDED = "added", "调查中增列"
+    REVIEW = "review", "回头看增列"
+
+
+class SubjectType(models.TextChoices):
+    """What a record is about (DESIGN §6 subject kinds)."""
+
+    POSITION = "position", "岗位人员"
+    UNIT = "unit", "单位"
+    ACTOR = "actor", "相关责任人"
+    ENTITY = "entity", "单位责任"
 
 
 class AccountabilityRecord(models.Model):
@@ -646,6 +705,9 @@ class AccountabilityRecord(models.Model):
     snapshot = models.JSONField("事发时快照", default=dict)
     vacant = models.BooleanField("岗位空缺", default=False)
     origin = models.CharField("来源", max_length=8, choices=RecordOrigin.choices, default=RecordOrigin.CHAIN)
+    subject_type = models.CharField(
+        "责任主体类型", max_length=10, choices=SubjectType.choices, default=SubjectType.POSITION
+    )
     added_reason = models.TextField("增列理由", blank=True)
     order = models.PositiveIntegerField("顺序", default=0)
     created_at = models.DateTimeField("生成时间", default=timezone.now)
@@ -688,6 +750,13 @@ class AccountabilityRecord(models.Model):
         return bool(self.snapshot.get("unknown"))
 
     @property
+    def authority(self) -> str:
+        """干部管理权限 as of the case (snapshot), else the post's current one; "" when unknown."""
+        if self.snapshot.get("authority"):
+            return self.snapshot["authority"]
+        return self.position.authority if self.position_id else ""
+
+    @property
     def is_earlier_term(self) -> bool:
         return self.snapshot.get("term") == "earlier"
 
@@ -714,6 +783,8 @@ class Decision(models.Model):
 
     record = models.ForeignKey(AccountabilityRecord, on_delete=models.PROTECT, related_name="decisions")
     finding = models.CharField("认定结论", max_length=16, choices=Finding.choices)
+    # Required for responsible/deceased by the services; decisions made before categories existed keep "".
+    category = models.CharField("责任类别", max_length=24, choices=Category.choices, blank=True)
     grounds = models.TextField("事实与依据（尽职免责须写明）", blank=True)
     amends = models.OneToOneField(
         "self",
@@ -740,6 +811,11 @@ class Decision(models.Model):
                 condition=~Q(finding="exempt") | ~Q(grounds=""),
                 name="decision_exempt_has_grounds",
                 violation_error_message="尽职免责须写明履职事实与依据",
+            ),
+            models.CheckConstraint(
+                condition=Q(finding__in=["responsible", "deceased"]) | Q(category=""),
+                name="decision_category_only_when_responsible",
+                violation_error_message="只有负有责任的认定才有责任类别",
             ),
             models.CheckConstraint(
                 condition=Q(amends__isnull=True) | ~Q(amendment_reason=""),
@@ -775,6 +851,17 @@ class Measure(models.Model):
         "罚款金额（元）", max_digits=16, decimal_places=2, null=True, blank=True
     )
     article = models.CharField("移送司法罪名条款", max_length=40, blank=True)
+    # A decision that came back from a hand-over (移交): which one, its document number and date.
+    handover = models.ForeignKey(
+        "HandOver",
+        verbose_name="移交",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measures",
+    )
+    document_number = models.CharField("决定文号", max_length=200, blank=True)
+    decided_on = models.DateField("决定日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "处理措施"
@@ -783,6 +870,10 @@ class Measure(models.Model):
 
     def __str__(self):
         return label_of(self.kind)
+
+    @property
+    def channel(self) -> str:
+        return channel_of(self.kind)
 
 
 class CorrectiveAction(models.Model):
@@ -831,6 +922,125 @@ class EducationActivity(models.Model):
         return f"{self.held_on} {self.description[:30]}"
 
 
+class AppraisalPeriod(models.Model):
+    """493号令 Art 27: technical appraisal time does not count towards the investigation period."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appraisal_periods")
+    start = models.DateField("鉴定开始日期")
+    end = models.DateField("鉴定结束日期", null=True, blank=True, help_text="留空表示鉴定仍在进行")
+    subject = models.CharField("鉴定事项", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "技术鉴定期间"
+        verbose_name_plural = "技术鉴定期间"
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="appraisal_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.start} 至 {self.end or '—'} {self.subject}"
+
+    @property
+    def days(self) -> int:
+        """Both ends inclusive; an open period counts nothing until it ends."""
+        return (self.end - self.start).days + 1 if self.end else 0
+
+
+class UnitProblem(models.Model):
+    """有关责任单位存在的主要问题: one entry per unit, in the report's order."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="unit_problems")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    problems = models.TextField("存在的主要问题")
+    order = models.PositiveIntegerField("顺序", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "单位存在的主要问题"
+        verbose_name_plural = "单位存在的主要问题"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "unit"], name="unit_problem_once")]
+
+    def __str__(self):
+        return f"{self.unit}: {self.problems[:30]}"
+
+
+class HandOver(models.Model):
+    """问题线索移交: records handed to a body (by cadre authority), and when its decision is due back."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="handovers")
+    records = models.ManyToManyField(
+        AccountabilityRecord, verbose_name="移交的责任认定记录", related_name="handovers"
+    )
+    receiving_body = models.CharField("接收机关", max_length=200)
+    authority = models.CharField("干部管理权限", max_length=12, choices=CadreAuthority.choices, blank=True)
+    handed_on = models.DateField("移交日期")
+    decision_due = models.DateField("处理结果反馈期限")
+    completed_on = models.DateField("处理结果全部反馈日期", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "问题线索移交"
+        verbose_name_plural = "问题线索移交"
+        ordering = ["handed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision_due__gte=models.F("handed_on")), name="handover_due_after_handed"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["decision_due"], condition=Q(completed_on__isnull=True), name="handover_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.handed_on} 移交{self.receiving_body}"
+
+
+class ReviewItem(models.Model):
+    """回头看 (安全生产法 Art 86): per 整改措施建议 and per 处理建议, whether it was carried out."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="review_items")
+    reviewed_on = models.DateField("评估日期")
+    corrective_action = models.ForeignKey(
+        CorrectiveAction, null=True, blank=True, on_delete=models.PROTECT, related_name="review_items"
+    )
+    measure = models.ForeignKey(
+        Measure, null=True, blank=True, on_delete=models.PROTECT, related_name="review_items"
+    )
+    carried_out = models.BooleanField("已落实")
+    note = models.TextField("评估说明", blank=True)
+    follow_up = models.ForeignKey(
+        AccountabilityRecord,
+        verbose_name="追责记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="review_origin",
+    )
+
+    class Meta:
+        verbose_name = "回头看评估"
+        verbose_name_plural = "回头看评估"
+        ordering = ["reviewed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corrective_action__isnull=False, measure__isnull=True)
+                | Q(corrective_action__isnull=True, measure__isnull=False),
+                name="review_item_of_one",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.reviewed_on} {'已落实' if self.carried_out else '未落实'}"
+
+
 # ---- reminders: rules as data, the claim log, in-app notifications (logic: accountability/reminders.py) ----
 
 
@@ -843,6 +1053,7 @@ class ReminderKind(models.TextChoices):
     CASE_INVESTIGATION = "case_investigation", "事故调查报告期限（60日）"
     CASE_REPLY = "case_reply", "调查报告批复期限"
     CASE_REVIEW = "case_review", "整改落实“回头看”（批复后1年）"
+    HANDOVER_DECISION = "handover_decision", "移交处理结果反馈期限"
 
 
 class RecipientRole(models.TextChoices):
@@ -859,7 +1070,14 @@ class RecipientRole(models.TextChoices):
 
 
 HAZARD_KINDS = frozenset({ReminderKind.HAZARD_DEADLINE, ReminderKind.LISTING_DUE, ReminderKind.HAZARD_REVIEW})
-CASE_KINDS = frozenset({ReminderKind.CASE_INVESTIGATION, ReminderKind.CASE_REPLY, ReminderKind.CASE_REVIEW})
+CASE_KINDS = frozenset(
+    {
+        ReminderKind.CASE_INVESTIGATION,
+        ReminderKind.CASE_REPLY,
+        ReminderKind.CASE_REVIEW,
+        ReminderKind.HANDOVER_DECISION,
+    }
+)
 
 
 class ReminderRuleQuerySet(models.QuerySet):
@@ -940,6 +1158,7 @@ class ReminderSubject(models.TextChoices):
     HAZARD = "hazard", "隐患"
     LISTING = "listing", "挂牌督办"
     CASE = "case", "案件"
+    HANDOVER = "handover", "移交"
 
 
 class ReminderState(models.TextChoices):

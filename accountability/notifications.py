@@ -20,6 +20,7 @@ from django.utils import timezone
 from .models import (
     Case,
     EmailMode,
+    HandOver,
     Hazard,
     HazardListing,
     Notification,
@@ -74,6 +75,10 @@ def _describe(log: ReminderLog, subject) -> tuple[str, list[str], str]:
     """(what, detail lines, link) for the object a reminder is about."""
     if isinstance(subject, Case):
         return f"案件 {subject.code}", [subject.title], _link("case_workbench", subject)
+    if isinstance(subject, HandOver):
+        case = subject.case
+        lines = [case.title, f"{subject.handed_on} 移交{subject.receiving_body}，处理结果尚未反馈"]
+        return f"案件 {case.code} 的移交", lines, _link("case_workbench", case)
     if isinstance(subject, HazardListing):
         hazard = subject.hazard
         lines = [

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -45,6 +45,7 @@ from .grading import (
 from .models import (
     Case,
     CaseState,
+    HandOver,
     Hazard,
     HazardLevel,
     HazardListing,
@@ -155,6 +156,14 @@ DEFAULT_RULES = [
         "recipients": [RecipientRole.CASE_HANDLERS],
         "basis": "安全生产法第86条：批复后一年内组织评估整改措施落实情况并公开。",
     },
+    {
+        "code": "handover-decision-due",
+        "name": "移交处理结果反馈",
+        "kind": ReminderKind.HANDOVER_DECISION,
+        "offsets": [-7, 1],
+        "recipients": [RecipientRole.CASE_HANDLERS],
+        "basis": "问题线索移交后，接收机关的处理结果应在反馈期限内回复案件。",
+    },
 ]
 
 
@@ -221,6 +230,7 @@ class DueItem:
     hazard: Hazard | None = None
     listing: HazardListing | None = None
     case: Case | None = None
+    handover: HandOver | None = None
 
 
 def _hazards():
@@ -295,16 +305,31 @@ def _days(n: int) -> dt.timedelta:
 
 
 def _investigations(lo: dt.date, hi: dt.date) -> list[DueItem]:
-    cases = _cases().filter(
-        state=CaseState.OPEN,
-        accident__isnull=False,
-        report_submitted_on__isnull=True,
+    pending = _cases().filter(state=CaseState.OPEN, accident__isnull=False, report_submitted_on__isnull=True)
+    # Plain Art 29 cases by an index range; the few whose date moved (appraisal, a set period) as well.
+    plain = pending.filter(
+        appraisal_days=0,
+        set_period_days__isnull=True,
         event_day__range=(
             lo - _days(INVESTIGATION_DAYS + INVESTIGATION_EXTENSION_MAX_DAYS),
             hi - _days(INVESTIGATION_DAYS),
         ),
     )
+    moved = pending.filter(Q(appraisal_days__gt=0) | Q(set_period_days__isnull=False), event_day__lte=hi)
+    cases = {c.pk: c for c in [*plain, *moved]}.values()
     return [_case_item(c, c.investigation_due) for c in cases if lo <= c.investigation_due <= hi]
+
+
+def _handover_decisions(lo: dt.date, hi: dt.date) -> list[DueItem]:
+    """移交: the decision that should have come back (partial index on pending hand-overs)."""
+    rows = HandOver.objects.filter(completed_on__isnull=True, decision_due__range=(lo, hi)).select_related(
+        "case__opened_by__person"
+    )
+    return [
+        DueItem(ReminderSubject.HANDOVER, h.pk, h.case.code, h.decision_due, case=h.case, handover=h)
+        for h in rows
+        if h.case.state == CaseState.OPEN
+    ]
 
 
 def _replies(lo: dt.date, hi: dt.date) -> list[DueItem]:
@@ -333,6 +358,7 @@ SELECTORS: dict[str, Callable[[dt.date, dt.date], list[DueItem]]] = {
     ReminderKind.CASE_INVESTIGATION: _investigations,
     ReminderKind.CASE_REPLY: _replies,
     ReminderKind.CASE_REVIEW: _case_reviews,
+    ReminderKind.HANDOVER_DECISION: _handover_decisions,
 }
 
 
@@ -353,6 +379,15 @@ def still_due(log: ReminderLog) -> tuple[object | None, str]:
             ReminderKind.CASE_REVIEW: case.review_due if case.review_done_on is None else None,
         }.get(kind)
         return case, "" if due == log.due_date else "期限已办结或已变更"
+    if log.subject_type == ReminderSubject.HANDOVER:
+        handover = HandOver.objects.select_related("case").filter(pk=log.subject_id).first()
+        if handover is None:
+            return None, "移交记录已删除"
+        pending = handover.completed_on is None and handover.case.state == CaseState.OPEN
+        return (
+            handover,
+            "" if pending and handover.decision_due == log.due_date else "处理结果已反馈或期限已变更",
+        )
     if log.subject_type == ReminderSubject.LISTING:
         listing = HazardListing.objects.select_related("hazard__enterprise", "listing_unit").filter(
             pk=log.subject_id

@@ -9,10 +9,19 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from responsibility.models import Person
+from responsibility.models import CadreAuthority, Person
 
 from .measures import BY_CODE as MEASURE_KINDS
-from .models import AccountabilityRecord, Case, Decision, Measure
+from .measures import SECTIONS
+from .models import AccountabilityRecord, Case, Decision, HandOver, Investigator, Measure
+
+# The receiving 纪检监察 body by cadre authority (kept beside the hand-over service).
+AUTHORITY_BODY = {
+    CadreAuthority.CENTRAL: "中央纪委国家监委",
+    CadreAuthority.PROVINCIAL: "省纪委监委",
+    CadreAuthority.CITY: "市纪委监委",
+    CadreAuthority.COUNTY: "县纪委监委",
+}
 
 
 def case_records(case: Case) -> list[AccountabilityRecord]:
@@ -138,3 +147,145 @@ def records_by_track(records: list[AccountabilityRecord]) -> dict[str, list[Acco
     for record in records:
         grouped[record.track].append(record)
     return grouped
+
+
+# ---- the report: the case as DESIGN §6 exports it, proposals grouped by channel and authority ---------
+
+
+def _team(case: Case) -> list[Investigator]:
+    if not case.accident_id:
+        return []
+    return list(case.accident.investigator_rows.select_related("unit").order_by("order", "id"))
+
+
+def case_handovers(case: Case) -> list[HandOver]:
+    return list(
+        case.handovers.prefetch_related(
+            "records",
+            Prefetch("measures", queryset=Measure.objects.select_related("decision").order_by("id")),
+        ).order_by("handed_on", "id")
+    )
+
+
+def case_export(case: Case) -> dict:
+    """`export_case --json` (DESIGN §6): the case, its records with finding, category, measures with
+    channel, cadre authority and hand-overs, nature, causes, team and corrective actions."""
+    records = case_records(case)
+    handovers = case_handovers(case)
+    by_record: dict[int, list[dict]] = defaultdict(list)
+    for handover in handovers:
+        for record in handover.records.all():
+            by_record[record.pk].append(
+                {
+                    "body": handover.receiving_body,
+                    "authority": handover.authority or None,
+                    "on": handover.handed_on.isoformat(),
+                    "decision_due": handover.decision_due.isoformat(),
+                    "decisions": [
+                        {
+                            "form": m.kind,
+                            "channel": m.channel,
+                            "document": m.document_number,
+                            "on": m.decided_on.isoformat() if m.decided_on else None,
+                        }
+                        for m in handover.measures.all()
+                        if m.decision.record_id == record.pk
+                    ],
+                }
+            )
+
+    def finding(decision: Decision | None):
+        if decision is None:
+            return None
+        return {
+            "outcome": decision.finding,
+            "category": decision.category or None,
+            "grounds": decision.grounds,
+        }
+
+    def measures(decision: Decision | None):
+        if decision is None:
+            return []
+        return [
+            {"form": m.kind, "channel": m.channel, "article": m.article or None, "months": m.period_months}
+            for m in decision.measures.all()
+        ]
+
+    return {
+        "case": case.code,
+        "source": case.source_label,
+        "grade": case.grade or None,
+        "nature": case.nature or None,
+        "causes": {"direct": case.cause, "indirect": case.indirect_cause},
+        "investigators": [{"unit": row.unit.code, "role": row.role} for row in _team(case)],
+        "records": [
+            {
+                "track": r.track,
+                "unit": r.unit_code or None,
+                "position": r.position_code or None,
+                "person": r.person_code or None,
+                "types": list(r.types),
+                "finding": finding(r.current_decision),
+                "measures": measures(r.current_decision),
+                "authority": r.authority or None,
+                "handed_over": by_record.get(r.pk, []),
+            }
+            for r in records
+        ],
+        "corrective_actions": [
+            {
+                "description": a.description,
+                "responsible": a.responsible,
+                "due_on": a.due_on.isoformat() if a.due_on else None,
+                "done_on": a.done_on.isoformat() if a.done_on else None,
+            }
+            for a in case.corrective_actions.order_by("id")
+        ],
+        "closed": case.is_closed,
+    }
+
+
+@dataclass
+class Proposal:
+    """One subject's handling in the report: the record, its standing finding and measures of one section."""
+
+    record: AccountabilityRecord
+    decision: Decision
+    measures: list[Measure]
+
+
+AUTHORITY_ORDER = [*CadreAuthority.values, ""]
+
+
+def proposals_by_channel(records: list[AccountabilityRecord]) -> list[dict]:
+    """七、处理建议 as reports group it: 司法; 公职人员 by cadre authority (the 纪检监察 body that decides);
+    单位和其他人员. A subject appears in every section one of its measures belongs to."""
+    sections = []
+    for code, label, channels in SECTIONS:
+        proposals = []
+        for record in records:
+            decision = getattr(record, "current_decision", None)
+            if decision is None or decision.finding != "responsible":
+                continue
+            chosen = [m for m in decision.measures.all() if m.channel in channels]
+            if chosen:
+                proposals.append(Proposal(record, decision, chosen))
+        groups = []
+        if code == "officials":
+            by_authority: dict[str, list[Proposal]] = defaultdict(list)
+            for proposal in proposals:
+                by_authority[proposal.record.authority].append(proposal)
+            for authority in AUTHORITY_ORDER:
+                if by_authority.get(authority):
+                    groups.append(
+                        {
+                            "authority": authority,
+                            "label": CadreAuthority(authority).label if authority else "管理权限未设置",
+                            "body": AUTHORITY_BODY.get(authority, ""),
+                            "proposals": by_authority[authority],
+                        }
+                    )
+        elif proposals:
+            groups.append({"authority": "", "label": "", "body": "", "proposals": proposals})
+        sections.append({"code": code, "label": label, "groups": groups})
+    return sections

@@ -1121,6 +1121,7 @@ def record_detail(request, code, pk):
                     case_services.amend_finding(
                         record=record,
                         finding=data["finding"],
+                        category=data.get("category", ""),
                         reason=data["reason"],
                         grounds=data["grounds"],
                         measures=measures,
@@ -1131,6 +1132,7 @@ def record_detail(request, code, pk):
                     case_services.record_finding(
                         record=record,
                         finding=data["finding"],
+                        category=data.get("category", ""),
                         grounds=data["grounds"],
                         measures=measures,
                         by=request.user,
@@ -1143,7 +1145,11 @@ def record_detail(request, code, pk):
     else:
         initial = {}
         if amending:
-            initial = {"finding": record.current_decision.finding, "grounds": record.current_decision.grounds}
+            initial = {
+                "finding": record.current_decision.finding,
+                "category": record.current_decision.category,
+                "grounds": record.current_decision.grounds,
+            }
         form = form_class(initial=initial)
         formset = MeasureFormSet(prefix="m")
     return render_page(

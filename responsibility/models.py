@@ -304,6 +304,16 @@ class Person(models.Model):
         return f"{self.name}（{self.code}）"
 
 
+class CadreAuthority(models.TextChoices):
+    """干部管理权限 goes with the post (DESIGN §6): whose 纪检监察 body decides on its holder."""
+
+    CENTRAL = "central", "中管"
+    PROVINCIAL = "provincial", "省管"
+    CITY = "city", "市管"
+    COUNTY = "county", "县管"
+    OTHER = "other", "其他"
+
+
 class Position(models.Model):
     code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
     title = models.CharField("职务/岗位", max_length=200)
@@ -316,6 +326,13 @@ class Position(models.Model):
         null=True,
         blank=True,
         help_text="此日之前无人任职的日子记为“未录入”，而非“空缺”；留空表示任职记录完整",
+    )
+    authority = models.CharField(
+        "干部管理权限",
+        max_length=12,
+        choices=CadreAuthority.choices,
+        blank=True,
+        help_text="公职人员的处理建议移交该权限的纪检监察机关；留空表示未设置",
     )
     history = HistoricalRecords()
 

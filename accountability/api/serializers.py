@@ -13,28 +13,43 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from responsibility.api.serializers import DayField, LinkSerializer, MomentField, code_field
-from responsibility.models import DutyType, PartyRole, Person, Position, Region, Sector, Track, Unit
+from responsibility.models import (
+    CadreAuthority,
+    DutyType,
+    PartyRole,
+    Person,
+    Position,
+    Region,
+    Sector,
+    Track,
+    Unit,
+)
 from responsibility.permissions import Role
 
 from ..grading import Grade
 from ..measures import BY_CODE as MEASURE_KINDS
-from ..measures import CRIMINAL_ARTICLES, label_of
+from ..measures import CHANNELS, CRIMINAL_ARTICLES, label_of
 from ..models import (
     Accident,
     AccountabilityRecord,
+    AppraisalPeriod,
     Case,
+    CaseNature,
     CasualtyRevision,
+    Category,
     CorrectiveAction,
     Decision,
     EducationActivity,
     ExtensionDecision,
     ExtensionRequest,
     Finding,
+    HandOver,
     Hazard,
     HazardLevel,
     HazardListing,
     HazardSource,
     HazardTransition,
+    InvestigatorRole,
     Measure,
 )
 
@@ -478,10 +493,27 @@ class TraceSerializer(serializers.Serializer):
 
 class MeasureSerializer(serializers.ModelSerializer):
     label = serializers.SerializerMethodField()
+    channel = serializers.SerializerMethodField(help_text="处理渠道")
 
     class Meta:
         model = Measure
-        fields = ["id", "kind", "label", "detail", "period_months", "amount_yuan", "article"]
+        fields = [
+            "id",
+            "kind",
+            "label",
+            "channel",
+            "detail",
+            "period_months",
+            "amount_yuan",
+            "article",
+            "handover",
+            "document_number",
+            "decided_on",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(CHANNELS)))
+    def get_channel(self, obj) -> str:
+        return obj.channel
 
     def get_label(self, obj) -> str:
         return label_of(obj.kind)
@@ -497,6 +529,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "id",
             "record",
             "finding",
+            "category",
             "grounds",
             "amends",
             "amendment_reason",
@@ -526,6 +559,9 @@ class RecordSerializer(serializers.ModelSerializer):
     snapshot = serializers.DictField(help_text="事发日的名称、职务、单位、责任类型与依据")
     current_decision = serializers.SerializerMethodField(help_text="现行认定（未认定为 null）")
     decision_history = serializers.SerializerMethodField(help_text="全部认定，含被更正的，先后为序")
+    authority = serializers.CharField(
+        read_only=True, help_text="干部管理权限（central/provincial/city/county/other；空 = 未设置）"
+    )
 
     class Meta:
         model = AccountabilityRecord
@@ -539,6 +575,8 @@ class RecordSerializer(serializers.ModelSerializer):
             "person",
             "vacant",
             "origin",
+            "subject_type",
+            "authority",
             "added_reason",
             "order",
             "snapshot",
@@ -625,6 +663,45 @@ RecordsByTrack = inline_serializer(
 )
 
 
+class InvestigatorSerializer(serializers.Serializer):
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name")
+    role = serializers.ChoiceField(choices=InvestigatorRole.choices)
+
+
+class AppraisalPeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AppraisalPeriod
+        fields = ["id", "start", "end", "subject", "days"]
+
+    days = serializers.IntegerField(read_only=True)
+
+
+class UnitProblemSerializer(serializers.Serializer):
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name")
+    problems = serializers.CharField()
+
+
+class HandOverSerializer(serializers.ModelSerializer):
+    records = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    decisions = MeasureSerializer(many=True, read_only=True, source="measures")
+
+    class Meta:
+        model = HandOver
+        fields = [
+            "id",
+            "records",
+            "receiving_body",
+            "authority",
+            "handed_on",
+            "decision_due",
+            "completed_on",
+            "note",
+            "decisions",
+        ]
+
+
 class CaseDetailSerializer(CaseSerializer):
     records = serializers.SerializerMethodField(help_text="按责任轨道：主体责任、监管责任")
     corrective_actions = CorrectiveActionSerializer(many=True, read_only=True)
@@ -632,12 +709,31 @@ class CaseDetailSerializer(CaseSerializer):
     closing_blockers = serializers.SerializerMethodField(
         help_text="四不放过：尚未满足的条件（空 = 可以结案）"
     )
+    investigators = serializers.SerializerMethodField(help_text="调查组（事故的调查组，一份名单）")
+    appraisal_periods = AppraisalPeriodSerializer(many=True, read_only=True)
+    unit_problems = UnitProblemSerializer(many=True, read_only=True)
+    handovers = HandOverSerializer(many=True, read_only=True)
+
+    @extend_schema_field(InvestigatorSerializer(many=True))
+    def get_investigators(self, case):
+        rows = case.accident.investigator_rows.select_related("unit") if case.accident_id else []
+        return InvestigatorSerializer(rows, many=True).data
 
     class Meta(CaseSerializer.Meta):
         fields = [
             *CaseSerializer.Meta.fields,
+            "nature",
             "cause",
+            "indirect_cause",
             "cause_recorded_at",
+            "course_and_rescue",
+            "lessons",
+            "set_period_days",
+            "appraisal_days",
+            "investigators",
+            "appraisal_periods",
+            "unit_problems",
+            "handovers",
             "records",
             "corrective_actions",
             "education",
@@ -675,10 +771,52 @@ class AddSubjectSerializer(serializers.Serializer):
         slug_field="code", queryset=Position.objects.all(), required=False
     )
     person = serializers.SlugRelatedField(slug_field="code", queryset=Person.objects.all(), required=False)
+    entity = serializers.BooleanField(default=False, help_text="企业本身作为单位责任主体（仅主体责任轨道）")
 
 
 class CauseSerializer(serializers.Serializer):
     cause = serializers.CharField(max_length=20000)
+
+
+class ConclusionsSerializer(serializers.Serializer):
+    nature = serializers.ChoiceField(choices=CaseNature.choices, required=False, allow_blank=True)
+    direct_cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    indirect_cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    course_and_rescue = serializers.CharField(max_length=50000, required=False, allow_blank=True)
+    lessons = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class UnitProblemCreateSerializer(serializers.Serializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    problems = serializers.CharField(max_length=20000)
+
+
+class InvestigatorCreateSerializer(serializers.Serializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    role = serializers.ChoiceField(choices=InvestigatorRole.choices)
+
+
+class AppraisalCreateSerializer(serializers.Serializer):
+    start = DayField()
+    end = DayField(required=False, allow_null=True)
+    subject = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class AppraisalEndSerializer(serializers.Serializer):
+    end = DayField()
+
+
+class PeriodSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=3650, help_text="国务院确定的调查期限（天）")
+
+
+class HandOverCreateSerializer(serializers.Serializer):
+    records = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+    handed_on = DayField()
+    authority = serializers.ChoiceField(choices=CadreAuthority.choices, required=False, allow_blank=True)
+    receiving_body = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    decision_due = DayField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class CorrectiveActionCreateSerializer(serializers.Serializer):
@@ -709,10 +847,23 @@ class MeasureInputSerializer(serializers.Serializer):
 
 class FindingSerializer(serializers.Serializer):
     finding = serializers.ChoiceField(choices=Finding.choices)
+    category = serializers.ChoiceField(
+        choices=Category.choices,
+        required=False,
+        allow_blank=True,
+        help_text="责任类别：负有责任（含已死亡）时必填",
+    )
     grounds = serializers.CharField(
         required=False, allow_blank=True, max_length=20000, help_text="尽职免责须写明"
     )
     measures = MeasureInputSerializer(many=True, required=False)
+
+
+class HandOverDecisionSerializer(serializers.Serializer):
+    record = serializers.IntegerField(min_value=1)
+    measure = MeasureInputSerializer()
+    document_number = serializers.CharField(max_length=200)
+    decided_on = DayField()
 
 
 class AmendSerializer(FindingSerializer):

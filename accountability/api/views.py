@@ -57,7 +57,7 @@ from ..models import (
     HazardTransition,
     Measure,
 )
-from ..selectors import case_records, person_accountability
+from ..selectors import case_export, case_records, person_accountability
 from . import serializers as s
 
 # ---- scope -------------------------------------------------------------------------------------------------
@@ -522,6 +522,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             "complete_corrective_action",
             "education",
             "close",
+            "conclusions",
+            "unit_problems",
+            "investigators",
+            "appraisal_periods",
+            "end_appraisal_period",
+            "investigation_period",
+            "handovers",
+            "handover_decision",
+            "export",
         )
     }
     filterset_class = CaseFilter
@@ -584,9 +593,118 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 unit=data.get("unit"),
                 position=data.get("position"),
                 person=data.get("person"),
+                entity=data.get("entity", False),
                 by=request.user,
             )
         return Response(s.RecordSerializer(_records().get(pk=record.pk)).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(s.ConclusionsSerializer, s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def conclusions(self, request, code=None):
+        """事故性质, 直接原因, 间接原因, 经过和救援, 主要教训: each given field replaces the stored one."""
+        case = self.get_object()
+        data = _parse(s.ConclusionsSerializer, self)
+        with transaction.atomic():
+            case_services.record_conclusions(case=case, **data, by=request.user)
+        return self._detail(case)
+
+    @_case_action(s.UnitProblemCreateSerializer, s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="unit-problems")
+    def unit_problems(self, request, code=None):
+        """有关责任单位存在的主要问题 (one text per unit; a second post replaces it)."""
+        case = self.get_object()
+        data = _parse(s.UnitProblemCreateSerializer, self)
+        with transaction.atomic():
+            case_services.set_unit_problems(case=case, unit=data["unit"], problems=data["problems"])
+        return self._detail(case)
+
+    @_case_action(s.InvestigatorCreateSerializer, s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def investigators(self, request, code=None):
+        """调查组: add a unit or change its role (牵头, 成员, 邀请检察机关, 专家组)."""
+        case = self.get_object()
+        data = _parse(s.InvestigatorCreateSerializer, self)
+        with transaction.atomic():
+            case_services.set_investigator(case=case, unit=data["unit"], role=data["role"])
+        return self._detail(case)
+
+    @_case_action(s.AppraisalCreateSerializer, {201: s.AppraisalPeriodSerializer})
+    @action(detail=True, methods=["post"], url_path="appraisal-periods")
+    def appraisal_periods(self, request, code=None):
+        """Art 27: a technical-appraisal period; its days move the investigation due date."""
+        case = self.get_object()
+        data = _parse(s.AppraisalCreateSerializer, self)
+        with transaction.atomic():
+            period = case_services.add_appraisal_period(case=case, **data, by=request.user)
+        return Response(s.AppraisalPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(
+        s.AppraisalEndSerializer,
+        s.AppraisalPeriodSerializer,
+        parameters=[*CODE_LOOKUP, OpenApiParameter("period_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"appraisal-periods/(?P<period_id>[0-9]+)/end")
+    def end_appraisal_period(self, request, code=None, period_id=None):
+        case = self.get_object()
+        period = case.appraisal_periods.filter(pk=int(period_id)).first()
+        if period is None:
+            raise Http404
+        data = _parse(s.AppraisalEndSerializer, self)
+        with transaction.atomic():
+            period = case_services.end_appraisal_period(period=period, end=data["end"], by=request.user)
+        return Response(s.AppraisalPeriodSerializer(period).data)
+
+    @_case_action(s.PeriodSerializer, s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="investigation-period")
+    def investigation_period(self, request, code=None):
+        """特别重大: the period the State Council sets."""
+        case = self.get_object()
+        data = _parse(s.PeriodSerializer, self)
+        with transaction.atomic():
+            case_services.set_investigation_period(case=case, days=data["days"], by=request.user)
+        return self._detail(case)
+
+    @_case_action(s.HandOverCreateSerializer, {201: s.HandOverSerializer})
+    @action(detail=True, methods=["post"])
+    def handovers(self, request, code=None):
+        """问题线索移交: responsible records to the body with authority; decisions come back."""
+        case = self.get_object()
+        data = _parse(s.HandOverCreateSerializer, self)
+        records = list(case.records.filter(pk__in=data.pop("records")))
+        with transaction.atomic():
+            handover = case_services.hand_over(case=case, records=records, **data, by=request.user)
+        return Response(s.HandOverSerializer(handover).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(
+        s.HandOverDecisionSerializer,
+        {201: s.MeasureSerializer},
+        parameters=[*CODE_LOOKUP, OpenApiParameter("handover_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"handovers/(?P<handover_id>[0-9]+)/decisions")
+    def handover_decision(self, request, code=None, handover_id=None):
+        """The decision that came back from a hand-over: the measure and its document number."""
+        case = self.get_object()
+        handover = case.handovers.filter(pk=int(handover_id)).select_related("case").first()
+        data = _parse(s.HandOverDecisionSerializer, self)
+        record = case.records.filter(pk=data["record"]).first()
+        if handover is None or record is None:
+            raise Http404
+        with transaction.atomic():
+            measure = case_services.record_handover_decision(
+                handover=handover,
+                record=record,
+                measure=dict(data["measure"]),
+                document_number=data["document_number"],
+                decided_on=data["decided_on"],
+                by=request.user,
+            )
+        return Response(s.MeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, parameters=CODE_LOOKUP)
+    @action(detail=True, methods=["get"])
+    def export(self, request, code=None):
+        """The case as `export_case --json` prints it (DESIGN §6)."""
+        return Response(case_export(self.get_object()))
 
     @_case_action(s.CauseSerializer, s.CaseDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -705,6 +823,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             decision = case_services.record_finding(
                 record=record,
                 finding=data["finding"],
+                category=data.get("category", ""),
                 grounds=data.get("grounds", ""),
                 measures=[dict(m) for m in data.get("measures", [])],
                 by=request.user,
@@ -725,6 +844,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             decision = case_services.amend_finding(
                 record=record,
                 finding=data["finding"],
+                category=data.get("category", ""),
                 reason=data["reason"],
                 grounds=data.get("grounds", ""),
                 measures=[dict(m) for m in data.get("measures", [])],

@@ -160,6 +160,10 @@ SPECTACULAR_SETTINGS = {
         "HazardStateEnum": "accountability.models.HazardState",
         "CaseStateEnum": "accountability.models.CaseState",
         "GradeEnum": "accountability.grading.Grade",
+        "InvestigatorRoleEnum": "accountability.models.InvestigatorRole",
+        "CadreAuthorityEnum": "responsibility.models.CadreAuthority",
+        "CaseNatureEnum": "accountability.models.CaseNature",
+        "FindingCategoryEnum": "accountability.models.Category",
     },
 }
 

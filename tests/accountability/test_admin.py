@@ -69,6 +69,7 @@ def _build_worked_example(accident):
     record_finding(
         record=chair,
         finding="responsible",
+        category="leadership",
         grounds="未落实主体责任",
         measures=[
             {"kind": "principal_fine", "amount_yuan": 300000},
@@ -272,11 +273,12 @@ def test_an_amendment_is_added_through_the_add_form_and_the_original_is_kept(
     data = {
         "record": record.pk,
         "finding": "responsible",
+        "category": "principal",
         "grounds": "复查：未组织塔吊验收",
         "amends": original.pk,
         "amendment_reason": "补充认定事实",
         **_management("measures", total=1),
-        "measures-0-kind": "gov_warning",
+        "measures-0-kind": "dishonest_list",
         "measures-0-detail": "",
         "measures-0-period_months": "",
         "measures-0-amount_yuan": "",
@@ -286,7 +288,7 @@ def test_an_amendment_is_added_through_the_add_form_and_the_original_is_kept(
     assert response.status_code == 302, response.context["adminform"].form.errors
     amendment = Decision.objects.get(amends=original)
     assert (amendment.decided_by, amendment.amendment_reason) == (admin_user, "补充认定事实")
-    assert [(m.kind, m.period_months) for m in amendment.measures.all()] == [("gov_warning", 6)]
+    assert [(m.kind, m.period_months) for m in amendment.measures.all()] == [("dishonest_list", 36)]
     original.refresh_from_db()
     assert original.finding == "responsible" and original.measures.count() == 2
 
@@ -298,6 +300,7 @@ def test_the_add_form_shows_the_services_refusals_on_their_fields(worked_example
     data = {
         "record": unit_record.pk,
         "finding": "responsible",
+        "category": "supervision",
         "grounds": "",
         "amends": "",
         "amendment_reason": "",

@@ -31,7 +31,12 @@ ALL_FOUR = [CAUSE, PEOPLE, MEASURES, EDUCATION]
 def _decide_every_record(case):
     for record in case.records.all():
         if record.person_code:
-            record_finding(record=record, finding="responsible", measures=[{"kind": "acc_admonish"}])
+            record_finding(
+                record=record,
+                finding="responsible",
+                category="leadership",
+                measures=[{"kind": "party_warning"}],
+            )
         else:
             record_finding(record=record, finding="not_responsible", grounds="单位已依法履职")
 
@@ -95,13 +100,17 @@ def test_a_responsible_record_without_measures_keeps_people_not_dealt_with(case)
     records = list(case.records.all())
     for record in records[1:]:
         record_finding(record=record, finding="not_responsible")
-    record_finding(record=records[0], finding="responsible")
+    record_finding(record=records[0], finding="responsible", category="leadership")
     refusal = _refusal(case)
     assert list(refusal.message_dict) == [PEOPLE]
     assert "没有处理措施" in refusal.message_dict[PEOPLE][0]
     # An amendment adding the measure is what counts, not the first decision.
     amend_finding(
-        record=records[0], finding="responsible", reason="补充处理", measures=[{"kind": "acc_admonish"}]
+        record=records[0],
+        finding="responsible",
+        category="leadership",
+        reason="补充处理",
+        measures=[{"kind": "party_warning"}],
     )
     assert close_case(case=case).state == CaseState.CLOSED
 
@@ -130,7 +139,12 @@ def test_a_closed_case_refuses_further_findings_even_through_a_stale_copy(case):
         amend_finding(record=record, finding="exempt", grounds="补充", reason="结案后更正")
     stale_record = Case.objects.get(pk=case.pk).records.get(position_code="e1_safety")
     with pytest.raises(ValidationError, match="已结案"):
-        record_finding(record=stale_record, finding="responsible", measures=[{"kind": "acc_admonish"}])
+        record_finding(
+            record=stale_record,
+            finding="responsible",
+            category="leadership",
+            measures=[{"kind": "party_warning"}],
+        )
     with pytest.raises(ValidationError, match="已结案"):
         record_cause(case=decided_earlier, cause="改写原因")
     with pytest.raises(ValidationError, match="已结案"):

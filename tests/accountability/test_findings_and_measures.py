@@ -17,6 +17,12 @@ def chair(case):
 
 
 @pytest.fixture
+def official(case):
+    """The record of the county's deputy head in charge of construction (a public official)."""
+    return case.records.get(position_code="d_vhead_build")
+
+
+@pytest.fixture
 def housing_bureau(case):
     """The institutional record of the county housing bureau: a unit, no person."""
     return case.records.get(unit_code="d_housing", position_code="")
@@ -26,6 +32,7 @@ def test_a_responsible_finding_is_recorded_with_its_measures(chair, investigator
     decision = record_finding(
         record=chair,
         finding="responsible",
+        category="leadership",
         grounds="未落实安全生产主体责任",
         measures=[
             {"kind": "principal_fine", "amount_yuan": "480000", "detail": "上一年年收入 40%"},
@@ -63,7 +70,9 @@ def test_an_unknown_finding_is_refused(chair):
 def test_a_decided_record_cannot_be_decided_again(chair):
     record_finding(record=chair, finding="not_responsible")
     with pytest.raises(ValidationError, match="已认定") as refused:
-        record_finding(record=chair, finding="responsible", measures=[{"kind": "acc_admonish"}])
+        record_finding(
+            record=chair, finding="responsible", category="leadership", measures=[{"kind": "acc_admonish"}]
+        )
     assert "finding" in refused.value.message_dict
     assert chair.decisions.count() == 1
 
@@ -77,50 +86,58 @@ def test_a_decision_is_never_edited_in_place(chair):
     assert decision.finding == "not_responsible"
 
 
-def test_an_amendment_links_to_the_decision_it_corrects_and_becomes_current(chair, investigator):
-    first = record_finding(record=chair, finding="not_responsible", grounds="初查")
+def test_an_amendment_links_to_the_decision_it_corrects_and_becomes_current(official, investigator):
+    first = record_finding(record=official, finding="not_responsible", grounds="初查")
     second = amend_finding(
-        record=chair,
+        record=official,
         finding="responsible",
+        category="leadership",
         reason="复查发现未组织隐患排查",
         measures=[{"kind": "gov_demerit"}],
         by=investigator,
     )
     assert second.amends == first
     assert second.amendment_reason == "复查发现未组织隐患排查"
-    record = next(r for r in case_records(chair.case) if r.pk == chair.pk)
+    record = next(r for r in case_records(official.case) if r.pk == official.pk)
     assert record.current_decision == second
     assert record.decision_history == [first, second]
     first.refresh_from_db()
     assert (first.finding, first.grounds) == ("not_responsible", "初查")
-    assert list(Decision.objects.current().filter(record=chair)) == [second]
+    assert list(Decision.objects.current().filter(record=official)) == [second]
 
 
-def test_an_amendment_of_an_amendment_chains_and_keeps_all_three(chair):
-    first = record_finding(record=chair, finding="not_responsible")
-    second = amend_finding(record=chair, finding="exempt", grounds="履职到位", reason="补充材料")
+def test_an_amendment_of_an_amendment_chains_and_keeps_all_three(official):
+    first = record_finding(record=official, finding="not_responsible")
+    second = amend_finding(record=official, finding="exempt", grounds="履职到位", reason="补充材料")
     third = amend_finding(
-        record=chair, finding="responsible", reason="复核", measures=[{"kind": "acc_admonish"}]
+        record=official,
+        finding="responsible",
+        category="leadership",
+        reason="复核",
+        measures=[{"kind": "acc_admonish"}],
     )
     assert (third.amends, second.amends) == (second, first)
-    record = next(r for r in case_records(chair.case) if r.pk == chair.pk)
+    record = next(r for r in case_records(official.case) if r.pk == official.pk)
     assert record.decision_history == [first, second, third]
     assert record.current_decision == third
 
 
 def test_an_amendment_needs_a_reason_and_a_decision_to_correct(chair):
     with pytest.raises(ValidationError, match="尚未认定"):
-        amend_finding(record=chair, finding="responsible", reason="更正")
+        amend_finding(record=chair, finding="responsible", category="leadership", reason="更正")
     record_finding(record=chair, finding="not_responsible")
     with pytest.raises(ValidationError) as refused:
-        amend_finding(record=chair, finding="responsible", reason=" ")
+        amend_finding(record=chair, finding="responsible", category="leadership", reason=" ")
     assert "reason" in refused.value.message_dict
 
 
-def test_an_unknown_measure_kind_is_refused_with_its_field(chair):
+def test_an_unknown_measure_kind_is_refused_with_its_field(official):
     with pytest.raises(ValidationError) as refused:
         record_finding(
-            record=chair, finding="responsible", measures=[{"kind": "acc_admonish"}, {"kind": "flogging"}]
+            record=official,
+            finding="responsible",
+            category="leadership",
+            measures=[{"kind": "acc_admonish"}, {"kind": "flogging"}],
         )
     assert list(refused.value.message_dict) == ["measures[1].kind"]
     assert not Decision.objects.exists() and not Measure.objects.exists()
@@ -128,21 +145,33 @@ def test_an_unknown_measure_kind_is_refused_with_its_field(chair):
 
 def test_a_government_sanction_on_a_unit_only_record_is_refused(housing_bureau):
     with pytest.raises(ValidationError) as refused:
-        record_finding(record=housing_bureau, finding="responsible", measures=[{"kind": "gov_warning"}])
+        record_finding(
+            record=housing_bureau,
+            finding="responsible",
+            category="leadership",
+            measures=[{"kind": "gov_warning"}],
+        )
     assert list(refused.value.message_dict) == ["measures[0].kind"]
-    # A unit may be 通报 or 约谈 instead.
+    # A 党组织 measure does not fit a department either; a unit may be 约谈 instead.
+    with pytest.raises(ValidationError, match="党组织"):
+        record_finding(
+            record=housing_bureau,
+            finding="responsible",
+            category="supervision",
+            measures=[{"kind": "acc_notice_org"}],
+        )
     decision = record_finding(
-        record=housing_bureau,
-        finding="responsible",
-        measures=[{"kind": "acc_notice_org"}, {"kind": "interview"}],
+        record=housing_bureau, finding="responsible", category="supervision", measures=[{"kind": "interview"}]
     )
-    assert decision.measures.count() == 2
+    assert decision.measures.count() == 1
 
 
 def test_a_personal_measure_on_a_vacant_post_is_refused(case):
     vacant = case.records.get(position_code="t1_head")
     with pytest.raises(ValidationError) as refused:
-        record_finding(record=vacant, finding="responsible", measures=[{"kind": "party_warning"}])
+        record_finding(
+            record=vacant, finding="responsible", category="leadership", measures=[{"kind": "party_warning"}]
+        )
     assert "measures[0].kind" in refused.value.message_dict
 
 
@@ -150,14 +179,19 @@ def test_a_personal_measure_on_a_vacant_post_is_refused(case):
 def test_a_judicial_referral_without_a_valid_article_is_refused(chair, article):
     with pytest.raises(ValidationError) as refused:
         record_finding(
-            record=chair, finding="responsible", measures=[{"kind": "judicial_referral", "article": article}]
+            record=chair,
+            finding="responsible",
+            category="leadership",
+            measures=[{"kind": "judicial_referral", "article": article}],
         )
     assert list(refused.value.message_dict) == ["measures[0].article"]
 
 
 def test_a_fine_without_an_amount_is_refused(chair, housing_bureau):
     with pytest.raises(ValidationError) as refused:
-        record_finding(record=chair, finding="responsible", measures=[{"kind": "principal_fine"}])
+        record_finding(
+            record=chair, finding="responsible", category="leadership", measures=[{"kind": "principal_fine"}]
+        )
     assert list(refused.value.message_dict) == ["measures[0].amount_yuan"]
     e1 = chair.case.records.get(unit_code="e1", position_code="e1_safety")
     for amount in ("abc", "0", "-5"):
@@ -165,7 +199,8 @@ def test_a_fine_without_an_amount_is_refused(chair, housing_bureau):
             record_finding(
                 record=e1,
                 finding="responsible",
-                measures=[{"kind": "enterprise_fine", "amount_yuan": amount}],
+                category="leadership",
+                measures=[{"kind": "person_fine", "amount_yuan": amount}],
             )
         assert list(refused.value.message_dict) == ["measures[0].amount_yuan"]
 
@@ -186,19 +221,27 @@ GOV_PERIODS = {
 
 
 @pytest.mark.parametrize("kind,months", sorted(GOV_PERIODS.items()))
-def test_a_government_sanction_carries_its_statutory_period(chair, kind, months):
-    decision = record_finding(record=chair, finding="responsible", measures=[{"kind": kind}])
+def test_a_government_sanction_carries_its_statutory_period(official, kind, months):
+    decision = record_finding(
+        record=official, finding="responsible", category="leadership", measures=[{"kind": kind}]
+    )
     assert decision.measures.get().period_months == months
 
 
-def test_a_government_sanction_period_other_than_the_statutory_one_is_refused(chair):
+def test_a_government_sanction_period_other_than_the_statutory_one_is_refused(official):
     with pytest.raises(ValidationError) as refused:
         record_finding(
-            record=chair, finding="responsible", measures=[{"kind": "gov_warning", "period_months": 3}]
+            record=official,
+            finding="responsible",
+            category="leadership",
+            measures=[{"kind": "gov_warning", "period_months": 3}],
         )
     assert list(refused.value.message_dict) == ["measures[0].period_months"]
     decision = record_finding(
-        record=chair, finding="responsible", measures=[{"kind": "gov_warning", "period_months": 6}]
+        record=official,
+        finding="responsible",
+        category="leadership",
+        measures=[{"kind": "gov_warning", "period_months": 6}],
     )
     assert decision.measures.get().period_months == 6
 

@@ -137,7 +137,10 @@ def test_a_regrade_keeps_the_findings_already_made(accident, case):
 
     record = case.records.get(position_code="e1_chair")
     decision = record_finding(
-        record=record, finding="responsible", measures=[{"kind": "principal_fine", "amount_yuan": 100000}]
+        record=record,
+        finding="responsible",
+        category="leadership",
+        measures=[{"kind": "principal_fine", "amount_yuan": 100000}],
     )
     report_casualties(
         accident=accident,

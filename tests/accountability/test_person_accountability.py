@@ -24,7 +24,7 @@ def transferred_deputy(demo_county):
 
 def _decide(case, position_code, measures, when=DECIDED):
     record = case.records.get(position_code=position_code)
-    decision = record_finding(record=record, finding="responsible", measures=measures)
+    decision = record_finding(record=record, finding="responsible", category="leadership", measures=measures)
     Decision.objects.filter(pk=decision.pk).update(decided_at=when)
     return record
 
@@ -63,20 +63,20 @@ def test_it_shows_a_persons_records_across_two_cases_and_positions(transferred_d
 def test_a_government_sanction_weighs_for_its_period_from_the_decision(
     case, kind, last_weighing_day, first_free_day
 ):
-    record = _decide(case, "e1_chair", [{"kind": kind}])
+    record = _decide(case, "d_vhead_build", [{"kind": kind}])
     person = record.person
     assert person_accountability(person, on=last_weighing_day)[0]["measures"][0].still_weighs
     assert not person_accountability(person, on=first_free_day)[0]["measures"][0].still_weighs
 
 
 def test_an_expulsion_weighs_for_good(case):
-    record = _decide(case, "e1_chair", [{"kind": "gov_expulsion"}])
+    record = _decide(case, "d_vhead_build", [{"kind": "gov_expulsion"}])
     (weighing,) = person_accountability(record.person, on=dt.date(2060, 1, 1))[0]["measures"]
     assert weighing.until is None and weighing.permanent and weighing.still_weighs
 
 
 def test_an_amended_decision_no_longer_weighs_and_both_stay_in_the_history(case):
-    record = _decide(case, "e1_chair", [{"kind": "gov_dismissal"}])
+    record = _decide(case, "d_vhead_build", [{"kind": "gov_dismissal"}])
     amend_finding(record=record, finding="not_responsible", reason="复核认定不负有责任")
     (row,) = person_accountability(record.person, on=dt.date(2024, 7, 1))
     assert row["current"].finding == "not_responsible"

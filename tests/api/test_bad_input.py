@@ -79,7 +79,10 @@ ADMIN_POSTS = [
         {"held_on": "2024-01-01", "description": "x", "participants": 2**40},
     ),
     ("/api/v1/cases/CASE-A-A0226/subjects/", {"track": "enterprise", "reason": "x", "types": ["approval"]}),
-    ("/api/v1/records/1/finding/", {"finding": "responsible", "measures": [{"kind": "judicial_referral"}]}),
+    (
+        "/api/v1/records/1/finding/",
+        {"finding": "responsible", "category": "leadership", "measures": [{"kind": "judicial_referral"}]},
+    ),
 ]
 
 

@@ -84,7 +84,9 @@ def test_an_amendment_keeps_the_decision_it_corrects_in_the_history(shared_world
     record = AccountabilityRecord.objects.get(case__code="CASE-A-A0226", person_code="p17")
     measures = [{"kind": "principal_fine", "amount_yuan": "120000"}]
     first = post(
-        client, f"/api/v1/records/{record.pk}/finding/", {"finding": "responsible", "measures": measures}
+        client,
+        f"/api/v1/records/{record.pk}/finding/",
+        {"finding": "responsible", "category": "leadership", "measures": measures},
     )
     assert first.status_code == 201, first.json()
     again = post(client, f"/api/v1/records/{record.pk}/finding/", {"finding": "not_responsible"})
@@ -107,7 +109,7 @@ def test_a_measure_the_statute_does_not_allow_is_a_field_error(shared_world, db)
     response = post(
         shared_world.clients["inspector"],
         f"/api/v1/records/{record.pk}/finding/",
-        {"finding": "responsible", "measures": [{"kind": "gov_demerit"}]},
+        {"finding": "responsible", "category": "leadership", "measures": [{"kind": "gov_demerit"}]},
     )
     assert response.status_code == 400
     assert "measures[0].kind" in response.json()
@@ -132,11 +134,11 @@ def test_a_persons_lifelong_record_lists_the_cases_in_scope(shared_world, db):
     post(
         client,
         f"/api/v1/records/{record.pk}/finding/",
-        {"finding": "responsible", "measures": [{"kind": "acc_admonish"}]},
+        {"finding": "responsible", "category": "principal", "measures": [{"kind": "party_warning"}]},
     )
     body = client.get("/api/v1/persons/p17/accountability/").json()
     assert body["person"]["code"] == "p17"
     assert [(r["case"], r["current_decision"]["finding"]) for r in body["records"]] == [
         ("CASE-A-A0226", "responsible")
     ]
-    assert body["records"][0]["measures"][0]["kind"] == "acc_admonish"
+    assert body["records"][0]["measures"][0]["kind"] == "party_warning"

@@ -220,7 +220,7 @@ def const(body: dict) -> Callable:
     return lambda role, code: body
 
 
-MEASURES = [{"kind": "acc_admonish", "detail": "诫勉谈话"}]
+MEASURES = [{"kind": "party_warning", "detail": "党内警告"}]
 
 
 @dataclass(frozen=True)
@@ -427,7 +427,14 @@ CALLS = [
         "case",
         INSPECTOR,
         201,
-        body=const({"finding": "responsible", "grounds": "未履行检查职责", "measures": MEASURES}),
+        body=const(
+            {
+                "finding": "responsible",
+                "category": "leadership",
+                "grounds": "未履行检查职责",
+                "measures": MEASURES,
+            }
+        ),
     ),
     Call(
         "records-amend",

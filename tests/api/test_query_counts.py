@@ -164,7 +164,7 @@ def _record(i):
     )
     first = Decision.objects.create(record=record, finding="not_responsible")
     amended = Decision.objects.create(
-        record=record, finding="responsible", amends=first, amendment_reason="复核"
+        record=record, finding="responsible", category="leadership", amends=first, amendment_reason="复核"
     )
     Measure.objects.create(decision=amended, kind="acc_admonish")
 

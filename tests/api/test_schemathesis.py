@@ -51,8 +51,12 @@ def existing_objects() -> dict[str, dict]:
     """Path parameters of objects both tokens can see, by path prefix."""
     case = Case.objects.get(code="CASE-A-A0226")
     record = AccountabilityRecord.objects.get(case=case, person_code="p17")
-    case_services.record_finding(record=record, finding="responsible", measures=[{"kind": "acc_admonish"}])
+    case_services.record_finding(
+        record=record, finding="responsible", category="principal", measures=[{"kind": "party_warning"}]
+    )
     action = case_services.add_corrective_action(case=case, description="全面排查塔吊附着")
+    period = case_services.add_appraisal_period(case=case, start=case.event_day)
+    handover = case_services.hand_over(case=case, records=[record], handed_on=case.event_day, receiving_body="县监委")
     hazard = Hazard.objects.get(code="HZ1")
     transition = HazardTransition.objects.create(
         hazard=hazard, to_state="submitted", evidence=ContentFile(b"photo", name="after.jpg")
@@ -60,7 +64,12 @@ def existing_objects() -> dict[str, dict]:
     return {
         "/api/v1/hazards/": {"code": "HZ1", "transition_id": transition.pk},
         "/api/v1/accidents/": {"code": "A0226"},
-        "/api/v1/cases/": {"code": case.code, "action_id": action.pk},
+        "/api/v1/cases/": {
+            "code": case.code,
+            "action_id": action.pk,
+            "period_id": period.pk,
+            "handover_id": handover.pk,
+        },
         "/api/v1/records/": {"id": record.pk},
         "/api/v1/regions/": {"code": "T1"},
         "/api/v1/sectors/": {"code": "housing"},

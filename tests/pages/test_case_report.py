@@ -20,6 +20,7 @@ def worked_case(demo_users):
     cases.record_finding(
         record=chair,
         finding="responsible",
+        category="leadership",
         grounds="未组织排查模板支撑体系",
         measures=[
             {"kind": "principal_fine", "amount_yuan": "180000"},
@@ -29,7 +30,11 @@ def worked_case(demo_users):
     vp = next(r for r in records if r.position_code == "e1_vp")
     cases.record_finding(record=vp, finding="not_responsible", grounds="已履职")
     cases.amend_finding(
-        record=vp, finding="responsible", reason="复核认定", measures=[{"kind": "acc_admonish"}]
+        record=vp,
+        finding="responsible",
+        category="leadership",
+        reason="复核认定",
+        measures=[{"kind": "party_warning"}],
     )
     cases.record_cause(case=case, cause="模板支撑体系搭设不符合专项方案")
     cases.add_corrective_action(case=case, description="全面排查高支模", responsible="示范建工")

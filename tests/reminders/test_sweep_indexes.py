@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from django.db import connection, transaction
 
-from accountability.models import Case, Hazard, HazardListing
+from accountability.models import Case, HandOver, Hazard, HazardListing
 from accountability.reminders import SELECTORS
 
 # The column each kind of deadline is computed from, which the sweep filters by range.
@@ -24,6 +24,7 @@ DEADLINE_COLUMN = {
     "case_investigation": (Case, "event_day"),
     "case_reply": (Case, "report_submitted_on"),
     "case_review": (Case, "reply_on"),
+    "handover_decision": (HandOver, "decision_due"),
 }
 
 
