@@ -1,0 +1,336 @@
+"""The 调查报告 in Word, in the structure of published reports (DOMAIN.md, "How investigations conclude").
+
+A4, Chinese fonts, black heading styles, tables sized to their content; 处理建议 grouped by channel and,
+for public officials, by cadre authority; the annex lists the 调查组.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.utils import timezone
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt, RGBColor
+
+from responsibility.models import DutyType
+
+from .measures import label_of
+from .models import Case, CaseNature, InvestigatorRole
+from .selectors import case_records, proposals_by_channel
+
+# The report's sections, in DOMAIN.md's order (the annex follows them).
+HEADINGS = [
+    "一、基本情况",
+    "二、事故发生经过和应急救援情况",
+    "三、人员伤亡和直接经济损失情况",
+    "四、事故原因",
+    "五、事故性质",
+    "六、有关责任单位和人员存在的主要问题及责任认定",
+    "七、处理建议",
+    "八、主要教训",
+    "九、防范和整改措施建议",
+]
+ANNEX = "附件：事故调查组组成"
+
+BODY_FONT, HEADING_FONT, SUBHEADING_FONT, TITLE_FONT = "仿宋", "黑体", "楷体", "宋体"
+BLACK = RGBColor(0, 0, 0)
+CHINESE_NUMBERS = "一二三四五六七八九十"
+TEXT_WIDTH_CM = 21.0 - 2.8 - 2.6  # A4 less the left and right margins below
+
+
+def _fonts(style, name: str, size: float, bold: bool | None = None) -> None:
+    style.font.name = name
+    style.font.size = Pt(size)
+    style.font.color.rgb = BLACK
+    if bold is not None:
+        style.font.bold = bold
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+    # Drop theme fonts and colours, which would bring back the default blue headings.
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    color = rpr.find(qn("w:color"))
+    if color is not None:
+        for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
+            color.attrib.pop(qn(attr), None)
+
+
+def _setup(document) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    styles = document.styles
+    _fonts(styles["Normal"], BODY_FONT, 14)
+    styles["Normal"].paragraph_format.line_spacing = 1.35
+    _fonts(styles["Title"], TITLE_FONT, 22, bold=True)
+    styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    # The Title style carries a bottom border in the default template; a report has none.
+    ppr = styles["Title"].element.get_or_add_pPr()
+    border = ppr.find(qn("w:pBdr"))
+    if border is not None:
+        ppr.remove(border)
+    _fonts(styles["Heading 1"], HEADING_FONT, 16, bold=False)
+    _fonts(styles["Heading 2"], SUBHEADING_FONT, 15, bold=False)
+    for name in ("Heading 1", "Heading 2"):
+        styles[name].paragraph_format.space_before = Pt(10)
+        styles[name].paragraph_format.space_after = Pt(4)
+
+
+def _para(document, text: str, indent: bool = True):
+    paragraph = document.add_paragraph(text)
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt(28)
+    return paragraph
+
+
+def _text_or_pending(document, text: str, pending: str) -> None:
+    for line in [line for line in (text or "").splitlines() if line.strip()] or [pending]:
+        _para(document, line.strip())
+
+
+def _width(text: str) -> float:
+    """Display width in character cells: a CJK character counts two, ASCII one."""
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+
+def _table(document, headers: list[str], rows: list[list[str]]):
+    """A grid whose columns are as wide as their content needs, shared out of the text width."""
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for values in rows:
+        for cell, text in zip(table.add_row().cells, values, strict=True):
+            cell.text = "" if text is None else str(text)
+    # Needed width per column: the header, or the longest line up to a wrap limit of 30 cells.
+    need = [
+        max([_width(h)] + [min(_width(str(r[i] or "")), 30) for r in rows]) + 2 for i, h in enumerate(headers)
+    ]
+    scale = min(1.0, TEXT_WIDTH_CM / (sum(need) * 0.19))
+    widths = [Cm(n * 0.19 * scale) for n in need]
+    grid = table._tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(width.twips)))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.first_line_indent = None
+                paragraph.paragraph_format.line_spacing = 1.0
+                for run in paragraph.runs:
+                    run.font.size = Pt(10.5)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
+    document.add_paragraph()
+    return table
+
+
+def _who(record) -> str:
+    snap = record.snapshot
+    name = snap.get("person_name") or ("（空缺）" if record.vacant else "")
+    if record.subject_type == "entity":
+        return snap.get("unit_name", "")
+    parts = [snap.get("unit_name", ""), snap.get("position_title", "")]
+    head = "".join(p for p in parts if p)
+    return f"{name}，{head}" if name and head else name or head
+
+
+def _term(record) -> str:
+    return f"（{record.term_note}）" if record.term_note else ""
+
+
+def _measure_text(measure) -> str:
+    text = label_of(measure.kind).split("：", 1)[-1]
+    extra = [
+        f"刑法第{measure.article}条" if measure.article else "",
+        f"{measure.amount_yuan}元" if measure.amount_yuan else "",
+        measure.detail,
+        f"{measure.document_number}" if measure.document_number else "",
+    ]
+    extra = [e for e in extra if e]
+    return text + (f"（{'，'.join(extra)}）" if extra else "")
+
+
+def _basic_facts(document, case: Case) -> None:
+    accident = case.accident
+    if accident is None:
+        hazard = case.hazard
+        _para(
+            document,
+            f"{hazard.enterprise.name}，{hazard.sector.name}，{hazard.get_level_display()}：{hazard.title}",
+        )
+        return
+    where = accident.enterprise.name if accident.enterprise else accident.region.name
+    _para(
+        document,
+        f"{timezone.localtime(accident.occurred_at):%Y年%m月%d日%H时%M分}，{where}发生{accident.title or accident.code}"
+        f"（{accident.region.name}，{accident.sector.name}）。",
+    )
+    document.add_heading("（一）事发单位及有关单位情况", level=2)
+    rows = []
+    if accident.enterprise:
+        rows.append([accident.enterprise.name, "事发单位", accident.enterprise.region.name])
+    for party in accident.parties.select_related("enterprise__region"):
+        rows.append([party.enterprise.name, party.get_role_display(), party.enterprise.region.name])
+    for actor in accident.actors.select_related("person", "of"):
+        rows.append([actor.person.name, actor.get_role_display(), actor.of.name if actor.of else ""])
+    _table(document, ["单位或人员", "身份", "所在地或关联企业"], rows)
+    document.add_heading("（二）有关监管部门、属地及其职责", level=2)
+    duties: dict[str, list[str]] = {}
+    for record in case.records.filter(track="supervision").order_by("order", "id"):
+        unit = record.snapshot.get("unit_name", "")
+        for link in record.snapshot.get("links", []):
+            label = (
+                DutyType(link["type"]).label.split("（")[0]
+                if link["type"] in DutyType.values
+                else link["type"]
+            )
+            if label not in duties.setdefault(unit, []):
+                duties[unit].append(label)
+    _table(document, ["单位", "职责"], [[unit, "、".join(labels)] for unit, labels in duties.items()])
+
+
+def _casualties(document, case: Case) -> None:
+    accident = case.accident
+    if accident is None:
+        _para(document, "逾期未整改的重大事故隐患，未造成人员伤亡。")
+        return
+    _para(
+        document,
+        f"事故造成{accident.deaths}人死亡、{accident.serious_injuries}人重伤（含急性工业中毒），"
+        f"直接经济损失{accident.direct_loss_yuan}元；事故等级为{case.get_grade_display() or '—'}。",
+    )
+
+
+def _findings(document, case: Case, records) -> None:
+    problems = list(case.unit_problems.select_related("unit"))
+    document.add_heading("（一）有关责任单位存在的主要问题", level=2)
+    if not problems:
+        _para(document, "（尚未登记）")
+    for n, row in enumerate(problems, start=1):
+        _para(document, f"{n}. {row.unit.name}：{row.problems}")
+    document.add_heading("（二）责任认定", level=2)
+    rows = []
+    for record in records:
+        decision = record.current_decision
+        if decision is None:
+            finding = "尚未认定"
+        else:
+            finding = decision.get_finding_display()
+            if decision.category:
+                finding = f"负有{decision.get_category_display()}" + (
+                    "，鉴于其已在事故中死亡，免予追究" if decision.finding == "deceased" else ""
+                )
+        rows.append(
+            [
+                _who(record) + _term(record),
+                "主体责任" if record.track == "enterprise" else "监管责任",
+                finding,
+            ]
+        )
+    _table(document, ["责任单位或人员", "轨道", "认定"], rows)
+
+
+def _proposals(document, records) -> None:
+    sections = proposals_by_channel(records)
+    for n, section in enumerate(sections):
+        document.add_heading(f"（{CHINESE_NUMBERS[n]}）{section['label']}", level=2)
+        if not section["groups"]:
+            _para(document, "无。")
+            continue
+        count = 0
+        for group in section["groups"]:
+            if group["label"]:
+                body = f"，移交{group['body']}" if group["body"] else ""
+                _para(document, f"{group['label']}干部{body}：", indent=False).runs[0].bold = True
+            for proposal in group["proposals"]:
+                count += 1
+                category = proposal.decision.get_category_display()
+                measures = "；".join(_measure_text(m) for m in proposal.measures)
+                _para(
+                    document,
+                    f"{count}. {_who(proposal.record)}{_term(proposal.record)}，负有{category}。建议：{measures}。",
+                )
+    deceased = [r for r in records if r.current_decision and r.current_decision.finding == "deceased"]
+    if deceased:
+        _para(document, "对在事故中死亡的责任人员，鉴于其已死亡，免予追究：", indent=False)
+        for record in deceased:
+            _para(document, f"{_who(record)}（负有{record.current_decision.get_category_display()}）。")
+
+
+def _annex(document, case: Case) -> None:
+    document.add_heading(ANNEX, level=1)
+    rows = list(case.accident.investigator_rows.select_related("unit")) if case.accident_id else []
+    by_role = {role: [r.unit.name for r in rows if r.role == role] for role in InvestigatorRole.values}
+    labels = {
+        InvestigatorRole.LEAD: "牵头单位",
+        InvestigatorRole.MEMBER: "成员单位",
+        InvestigatorRole.PROCURATORATE: "邀请的检察机关",
+        InvestigatorRole.EXPERT: "专家组",
+    }
+    _table(
+        document,
+        ["组成", "单位"],
+        [[labels[r], "、".join(by_role[r]) or "—"] for r in InvestigatorRole.values],
+    )
+
+
+def report_docx(case: Case) -> bytes:
+    """The 调查报告 of a case, as bytes of a .docx."""
+    records = case_records(case)
+    document = Document()
+    _setup(document)
+    source = case.accident or case.hazard
+    document.add_paragraph(f"{source.title or source.code}调查报告", style="Title")
+    _para(document, f"案件编号：{case.code}", indent=False).alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    document.add_heading(HEADINGS[0], level=1)
+    _basic_facts(document, case)
+    document.add_heading(HEADINGS[1], level=1)
+    _text_or_pending(document, case.course_and_rescue, "（尚未记录事故经过和应急救援情况）")
+    document.add_heading(HEADINGS[2], level=1)
+    _casualties(document, case)
+    document.add_heading(HEADINGS[3], level=1)
+    document.add_heading("（一）直接原因", level=2)
+    _text_or_pending(document, case.cause, "（尚未认定）")
+    document.add_heading("（二）间接原因", level=2)
+    _text_or_pending(document, case.indirect_cause, "（尚未认定）")
+    document.add_heading(HEADINGS[4], level=1)
+    nature = CaseNature(case.nature).label if case.nature else "（尚未认定）"
+    _para(document, f"经调查认定，{source.title or source.code}是一起{nature}。" if case.nature else nature)
+    document.add_heading(HEADINGS[5], level=1)
+    _findings(document, case, records)
+    document.add_heading(HEADINGS[6], level=1)
+    _proposals(document, records)
+    document.add_heading(HEADINGS[7], level=1)
+    _text_or_pending(document, case.lessons, "（尚未记录）")
+    document.add_heading(HEADINGS[8], level=1)
+    actions = list(case.corrective_actions.order_by("id"))
+    if not actions:
+        _para(document, "（尚未登记）")
+    for n, action in enumerate(actions, start=1):
+        who = f"（{action.responsible}）" if action.responsible else ""
+        _para(
+            document,
+            f"{CHINESE_NUMBERS[(n - 1) % 10]}是{action.description}{who}。"
+            if n <= 10
+            else f"{n}. {action.description}{who}。",
+        )
+    _annex(document, case)
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
