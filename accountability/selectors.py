@@ -289,3 +289,13 @@ def proposals_by_channel(records: list[AccountabilityRecord]) -> list[dict]:
             groups.append({"authority": "", "label": "", "body": "", "proposals": proposals})
         sections.append({"code": code, "label": label, "groups": groups})
     return sections
+
+
+def case_conclusions(case: Case) -> dict:
+    """What the workbench shows of the report's conclusions: problems, appraisal, hand-overs, team."""
+    return {
+        "problems": list(case.unit_problems.select_related("unit")),
+        "periods": list(case.appraisal_periods.all()),
+        "handovers": list(case.handovers.all()),
+        "team": _team(case),
+    }

@@ -56,7 +56,9 @@ def existing_objects() -> dict[str, dict]:
     )
     action = case_services.add_corrective_action(case=case, description="全面排查塔吊附着")
     period = case_services.add_appraisal_period(case=case, start=case.event_day)
-    handover = case_services.hand_over(case=case, records=[record], handed_on=case.event_day, receiving_body="县监委")
+    handover = case_services.hand_over(
+        case=case, records=[record], handed_on=case.event_day, receiving_body="县监委"
+    )
     hazard = Hazard.objects.get(code="HZ1")
     transition = HazardTransition.objects.create(
         hazard=hazard, to_state="submitted", evidence=ContentFile(b"photo", name="after.jpg")
