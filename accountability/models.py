@@ -12,6 +12,13 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from responsibility.models import CODE_HELP, CodedQuerySet, PartyRole, Person, Position, Region, Sector, Unit
+from responsibility.validators import (
+    count_validators,
+    validate_clean_text,
+    validate_code,
+    validate_day,
+    validate_moment,
+)
 
 from .grading import Grade, grade_of, investigation_due, is_late_report, reply_due, review_due
 from .measures import choices as measure_choices
@@ -50,8 +57,10 @@ class HazardQuerySet(CodedQuerySet):
 
 
 class Hazard(models.Model):
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    title = models.CharField("隐患描述", max_length=300, blank=True)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    title = models.CharField("隐患描述", max_length=300, blank=True, validators=[validate_clean_text])
     enterprise = models.ForeignKey(
         Unit,
         verbose_name="企业",
@@ -78,13 +87,13 @@ class Hazard(models.Model):
         on_delete=models.PROTECT,
         related_name="hazards",
     )
-    found_on = models.DateField("发现日期")
-    deadline = models.DateField("整改期限", db_index=True)
+    found_on = models.DateField("发现日期", validators=[validate_day])
+    deadline = models.DateField("整改期限", db_index=True, validators=[validate_day])
     # The deadline first set; approved extensions move `deadline` and keep their own rows.
     original_deadline = models.DateField("原定整改期限", null=True, blank=True, editable=False)
-    submitted_on = models.DateField("申请销号日期", null=True, blank=True)
+    submitted_on = models.DateField("申请销号日期", null=True, blank=True, validators=[validate_day])
     state = models.CharField("状态", max_length=12, choices=HazardState.choices, default=HazardState.REPORTED)
-    closed_on = models.DateField("销号日期", null=True, blank=True)
+    closed_on = models.DateField("销号日期", null=True, blank=True, validators=[validate_day])
     # 五到位: measures, responsibility, funds, deadline, contingency plan.
     measures = models.TextField("整改措施", blank=True)
     responsible_position = models.ForeignKey(
@@ -169,8 +178,10 @@ class AccidentQuerySet(CodedQuerySet):
 
 
 class Accident(models.Model):
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    title = models.CharField("事故名称", max_length=300, blank=True)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    title = models.CharField("事故名称", max_length=300, blank=True, validators=[validate_clean_text])
     enterprise = models.ForeignKey(
         Unit,
         verbose_name="事发企业",
@@ -202,10 +213,12 @@ class Accident(models.Model):
         on_delete=models.PROTECT,
         related_name="accidents",
     )
-    occurred_at = models.DateTimeField("发生时间", db_index=True)
-    reported_at = models.DateTimeField("报告时间", null=True, blank=True)
-    deaths = models.PositiveIntegerField("死亡人数", default=0)
-    serious_injuries = models.PositiveIntegerField("重伤人数（含急性工业中毒）", default=0)
+    occurred_at = models.DateTimeField("发生时间", db_index=True, validators=[validate_moment])
+    reported_at = models.DateTimeField("报告时间", null=True, blank=True, validators=[validate_moment])
+    deaths = models.PositiveIntegerField("死亡人数", default=0, validators=[*count_validators])
+    serious_injuries = models.PositiveIntegerField(
+        "重伤人数（含急性工业中毒）", default=0, validators=[*count_validators]
+    )
     direct_loss_yuan = models.DecimalField("直接经济损失（元）", max_digits=16, decimal_places=2, default=0)
     # Computed from the three measures on every save (DOMAIN.md Art 3); never typed in.
     grade = models.CharField("等级", max_length=20, choices=Grade.choices, editable=False, db_index=True)
@@ -348,9 +361,9 @@ class HazardListing(models.Model):
     listing_unit = models.ForeignKey(
         Unit, verbose_name="挂牌督办单位", on_delete=models.PROTECT, related_name="listings"
     )
-    listed_on = models.DateField("挂牌日期")
-    due_on = models.DateField("督办期限")
-    lifted_on = models.DateField("摘牌日期", null=True, blank=True)
+    listed_on = models.DateField("挂牌日期", validators=[validate_day])
+    due_on = models.DateField("督办期限", validators=[validate_day])
+    lifted_on = models.DateField("摘牌日期", null=True, blank=True, validators=[validate_day])
     document = models.CharField("督办文号", max_length=200, blank=True)
     history = HistoricalRecords()
 
@@ -382,7 +395,7 @@ class ExtensionRequest(models.Model):
 
     hazard = models.ForeignKey(Hazard, on_delete=models.PROTECT, related_name="extensions")
     previous_deadline = models.DateField("原整改期限")
-    requested_deadline = models.DateField("申请延期至")
+    requested_deadline = models.DateField("申请延期至", validators=[validate_day])
     reason = models.TextField("延期理由")
     requested_at = models.DateTimeField("申请时间", default=timezone.now)
     requested_by = models.ForeignKey(
@@ -459,7 +472,7 @@ class Case(models.Model):
     )
     title = models.CharField("案件名称", max_length=300)
     grade = models.CharField("等级", max_length=20, choices=Grade.choices, blank=True)
-    event_day = models.DateField("事发（责任认定）日期")
+    event_day = models.DateField("事发（责任认定）日期", validators=[validate_day])
     state = models.CharField(
         "状态", max_length=10, choices=CaseState.choices, default=CaseState.OPEN, db_index=True
     )
@@ -475,9 +488,11 @@ class Case(models.Model):
     cause_recorded_at = models.DateTimeField("原因认定时间", null=True, blank=True)
     # 493号令 Art 29/32 and 安全生产法 Art 86.
     investigation_extension_days = models.PositiveSmallIntegerField("调查期限延长天数", default=0)
-    report_submitted_on = models.DateField("调查报告提交日期", null=True, blank=True)
-    reply_on = models.DateField("批复日期", null=True, blank=True)
-    review_done_on = models.DateField("回头看完成日期", null=True, blank=True)
+    report_submitted_on = models.DateField(
+        "调查报告提交日期", null=True, blank=True, validators=[validate_day]
+    )
+    reply_on = models.DateField("批复日期", null=True, blank=True, validators=[validate_day])
+    review_done_on = models.DateField("回头看完成日期", null=True, blank=True, validators=[validate_day])
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     closed_by = models.ForeignKey(
         "auth.User", verbose_name="结案人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -703,8 +718,8 @@ class CorrectiveAction(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="corrective_actions")
     description = models.TextField("整改措施")
     responsible = models.CharField("责任单位/人", max_length=200, blank=True)
-    due_on = models.DateField("完成期限", null=True, blank=True)
-    done_on = models.DateField("完成日期", null=True, blank=True)
+    due_on = models.DateField("完成期限", null=True, blank=True, validators=[validate_day])
+    done_on = models.DateField("完成日期", null=True, blank=True, validators=[validate_day])
     verified_by = models.ForeignKey(
         "auth.User", verbose_name="核查人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -727,9 +742,9 @@ class EducationActivity(models.Model):
     """四不放过 (4): warning education of the people concerned."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="education")
-    held_on = models.DateField("日期")
+    held_on = models.DateField("日期", validators=[validate_day])
     description = models.TextField("警示教育内容")
-    participants = models.PositiveIntegerField("参加人数", default=0)
+    participants = models.PositiveIntegerField("参加人数", default=0, validators=[*count_validators])
     recorded_by = models.ForeignKey(
         "auth.User", verbose_name="记录人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

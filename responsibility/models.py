@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from .validators import validate_clean_text, validate_code, validate_day
+
 CODE_HELP = "稳定编码：字母、数字、下划线、点、短横线"
 
 
@@ -109,7 +111,9 @@ class CodedQuerySet(models.QuerySet):
 class TreeNode(models.Model):
     """A node of a code tree; `path` is "/root/…/self/" and is kept by save()."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
     path = models.CharField("路径", max_length=2000, editable=False, db_index=True)
 
     objects = CodedQuerySet.as_manager()
@@ -152,7 +156,7 @@ class TreeNode(models.Model):
 
 
 class Region(TreeNode):
-    name = models.CharField("名称", max_length=200)
+    name = models.CharField("名称", max_length=200, validators=[validate_clean_text])
     level = models.CharField("层级", max_length=16, choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
         "self",
@@ -186,7 +190,7 @@ class Region(TreeNode):
 
 
 class Sector(TreeNode):
-    name = models.CharField("名称", max_length=200)
+    name = models.CharField("名称", max_length=200, validators=[validate_clean_text])
     parent = models.ForeignKey(
         "self",
         verbose_name="上级行业",
@@ -212,7 +216,7 @@ class UnitQuerySet(CodedQuerySet):
 
 
 class Unit(TreeNode):
-    name = models.CharField("名称", max_length=200)
+    name = models.CharField("名称", max_length=200, validators=[validate_clean_text])
     kind = models.CharField("类别", max_length=20, choices=UnitKind.choices, db_index=True)
     region = models.ForeignKey(
         Region, verbose_name="所在区划（属地）", on_delete=models.PROTECT, related_name="units"
@@ -277,8 +281,10 @@ class Unit(TreeNode):
 
 
 class Person(models.Model):
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    name = models.CharField("姓名", max_length=100, db_index=True)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    name = models.CharField("姓名", max_length=100, db_index=True, validators=[validate_clean_text])
     email = models.EmailField("电子邮箱", blank=True)
     # The login of this person, if any: reminders reach them in the app as well as by mail.
     user = models.OneToOneField(
@@ -303,8 +309,10 @@ class Person(models.Model):
 
 
 class Position(models.Model):
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    title = models.CharField("职务/岗位", max_length=200)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    title = models.CharField("职务/岗位", max_length=200, validators=[validate_clean_text])
     unit = models.ForeignKey(
         Unit, verbose_name="所在单位", on_delete=models.PROTECT, related_name="positions"
     )
@@ -332,8 +340,8 @@ class Tenure(models.Model):
     position = models.ForeignKey(
         Position, verbose_name="岗位", on_delete=models.PROTECT, related_name="tenures"
     )
-    start = models.DateField("任职起")
-    end = models.DateField("任职止（不含）", null=True, blank=True)
+    start = models.DateField("任职起", validators=[validate_day])
+    end = models.DateField("任职止（不含）", null=True, blank=True, validators=[validate_day])
     history = HistoricalRecords()
 
     objects = PeriodQuerySet.as_manager()
@@ -384,7 +392,9 @@ class Tenure(models.Model):
 class Duty(models.Model):
     """One row of the duty matrix: a holder owes a type over a scope during [start, end)."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
     type = models.CharField(
         "责任类型",
         max_length=20,
@@ -422,8 +432,8 @@ class Duty(models.Model):
         related_name="scoped_duties",
         limit_choices_to={"kind": UnitKind.ENTERPRISE},
     )
-    start = models.DateField("起")
-    end = models.DateField("止（不含）", null=True, blank=True)
+    start = models.DateField("起", validators=[validate_day])
+    end = models.DateField("止（不含）", null=True, blank=True, validators=[validate_day])
     basis = models.TextField("依据（文件、条款）", blank=True)
     history = HistoricalRecords(m2m_fields=[sectors])
 
@@ -472,8 +482,10 @@ class Duty(models.Model):
 class Permit(models.Model):
     """谁审批谁负责: the approving position answers for what it approved, as held on the approval day."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    name = models.CharField("许可/资质名称", max_length=200, blank=True)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    name = models.CharField("许可/资质名称", max_length=200, blank=True, validators=[validate_clean_text])
     enterprise = models.ForeignKey(
         Unit,
         verbose_name="企业",
@@ -485,8 +497,8 @@ class Permit(models.Model):
     position = models.ForeignKey(
         Position, verbose_name="审批岗位", on_delete=models.PROTECT, related_name="permits"
     )
-    approved_on = models.DateField("审批日期")
-    valid_until = models.DateField("有效期至（含）")
+    approved_on = models.DateField("审批日期", validators=[validate_day])
+    valid_until = models.DateField("有效期至（含）", validators=[validate_day])
     history = HistoricalRecords()
 
     objects = CodedQuerySet.as_manager()
@@ -511,7 +523,9 @@ class Permit(models.Model):
 class Inspection(models.Model):
     """谁检查谁负责: the inspectors answer for what they inspected, as held on the inspection day."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
     enterprise = models.ForeignKey(
         Unit,
         verbose_name="被检查企业",
@@ -526,7 +540,7 @@ class Inspection(models.Model):
         Unit, verbose_name="检查单位", on_delete=models.PROTECT, related_name="inspections_made"
     )
     inspectors = models.ManyToManyField(Position, verbose_name="检查人员岗位", related_name="inspections")
-    date = models.DateField("检查日期")
+    date = models.DateField("检查日期", validators=[validate_day])
     findings = models.TextField("检查发现", blank=True)
     history = HistoricalRecords(m2m_fields=[inspectors])
 

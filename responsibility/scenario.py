@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from simple_history.utils import bulk_create_with_history
 
+from . import strict_json
 from .models import (
     LEVEL_RANK,
     Duty,
@@ -38,6 +38,7 @@ from .models import (
     Unit,
     UnitKind,
 )
+from .validators import EARLIEST_DAY, LATEST_DAY, day_problem, moment_problem, text_problem
 
 SCHEMA = json.loads((Path(__file__).with_name("scenario.schema.json")).read_text(encoding="utf-8"))
 CHANGE_REASON = "import_scenario"
@@ -67,32 +68,15 @@ def item_label(section: str, index: int, item) -> str:
 # ---- parsing and schema -------------------------------------------------------------------------
 
 
-class _NotANumber(ValueError):
-    """NaN, Infinity or a number too large for a float: Python's json accepts them, JSON does not."""
-
-
-def _refuse_constant(name: str):
-    raise _NotANumber(name)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _NotANumber(text)
-    return value
-
-
 def parse_document(text: str) -> dict:
     if text.startswith("\ufeff"):
         text = text[1:]  # the byte-order mark spreadsheet tools write in front of UTF-8
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        doc = strict_json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError([f"malformed JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
-    except _NotANumber as exc:
-        raise ScenarioError([f"malformed JSON: {exc.args[0]} is not a finite JSON number"]) from None
-    except RecursionError:
-        raise ScenarioError(["malformed JSON: nested too deeply"]) from None
+    except strict_json.StrictJSONError as exc:
+        raise ScenarioError([f"malformed JSON: {exc}"]) from None
     return doc
 
 
@@ -152,8 +136,10 @@ def _check_field_values(ctx: ImportContext) -> None:
 
 def _field_value_problem(model_field, value) -> str | None:
     if isinstance(value, str):
-        if "\x00" in value:
-            return "contains a NUL character"
+        if text_problem(value):
+            return "contains a NUL character or an invalid Unicode character (lone surrogate)"
+        if isinstance(model_field, models.DateTimeField | models.DateField):
+            return _calendar_problem(model_field, value)
         if isinstance(model_field, models.CharField) and model_field.max_length:
             if len(value) > model_field.max_length:
                 return f"is {len(value)} characters long, at most {model_field.max_length} allowed"
@@ -179,6 +165,42 @@ def _field_value_problem(model_field, value) -> str | None:
         if abs(amount) >= limit:
             return f"{value} is too large (at most {model_field.max_digits - model_field.decimal_places} digits before the point)"
     return None
+
+
+def _calendar_problem(model_field, value: str) -> str | None:
+    """The shared date range (responsibility.validators): year 1 or 9999 would not read back."""
+    try:
+        parsed = parse_datetime(value) if isinstance(model_field, models.DateTimeField) else parse_date(value)
+    except ValueError:
+        return None  # the schema and the section name the malformed value
+    if (day_problem(parsed) if not isinstance(parsed, dt.datetime) else moment_problem(parsed)) is None:
+        return None
+    return f"{value} is outside {EARLIEST_DAY} .. {LATEST_DAY} (China time)"
+
+
+def _text_problems(doc) -> list[str]:
+    """Every string of the document, keys included, without NUL or lone surrogates; named by JSON path
+    (the offending text itself is never printed: a lone surrogate cannot even be written to a terminal)."""
+    problems = []
+    stack = [(doc, "document")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                label = where if text_problem(key) else f"{where}.{key}"
+                if text_problem(key):
+                    problems.append(f"{where}: a field name contains NUL or an invalid Unicode character")
+                stack.append((item, label))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                code = item.get("code") if isinstance(item, dict) else None
+                named = isinstance(code, str) and not text_problem(code)
+                stack.append((item, f"{where}[{index}]" + (f" ({code})" if named else "")))
+        elif text_problem(value):
+            problems.append(
+                f"{where}: contains a NUL character or an invalid Unicode character (lone surrogate)"
+            )
+    return sorted(problems)
 
 
 # ---- the import context shared by sections ------------------------------------------------------
@@ -879,15 +901,19 @@ for _name, _validate, _write in [
 def import_scenario(text: str, progress: Callable[[str], None] | None = None) -> ImportContext:
     """Validate the whole document, then write it all in one transaction; raise ScenarioError to refuse."""
     doc = parse_document(text)
+    problems = _text_problems(doc)
+    if problems:
+        raise ScenarioError(problems[:50])
     check_schema(doc)
     ctx = ImportContext(doc=doc, progress=progress or (lambda message: None))
     _prefetch_database(ctx)
     ctx.preexisting = {section: set(objs) for section, objs in ctx.objects.items()}
     _check_duplicates(ctx)
+    # Values first: the section rules compute with dates that must lie in the calendar.
+    _check_field_values(ctx)
     if not ctx.problems:
         for section in SECTIONS:
             section.validate(ctx)
-    _check_field_values(ctx)
     if ctx.problems:
         raise ScenarioError(ctx.problems)
     ctx._parents.clear()  # writing moves nodes: parent maps are for validation only

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "responsibility.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "responsibility.middleware.NoStoreForSignedInMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +122,12 @@ DUTYCHAIN = {
     "INSPECTION_WINDOW_DAYS": int(os.environ.get("DUTYCHAIN_INSPECTION_WINDOW_DAYS", "365")),
     # 493号令 Art 13: 补报 within 7 days (not 30) for road traffic and fire; sector codes, ancestors count.
     "SHORT_REPORT_WINDOW_SECTORS": ["road", "road_traffic", "traffic", "fire"],
+    # Request guards: an API JSON body's size and nesting.
+    "MAX_JSON_BYTES": 1_000_000,
+    "MAX_JSON_DEPTH": 32,
+    # Evidence uploads (整改证明材料): size and the file types a photo, scan or report comes in.
+    "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,
+    "EVIDENCE_EXTENSIONS": ["jpg", "jpeg", "png", "gif", "webp", "pdf", "doc", "docx", "xls", "xlsx", "txt"],
 }
 
 REST_FRAMEWORK = {
@@ -128,6 +136,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "responsibility.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
