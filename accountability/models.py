@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -17,6 +18,7 @@ from responsibility.validators import (
     validate_clean_text,
     validate_code,
     validate_day,
+    validate_evidence,
     validate_moment,
 )
 
@@ -166,6 +168,14 @@ class Hazard(models.Model):
         super().clean()
         if self.found_on and self.deadline and self.deadline < self.found_on:
             raise ValidationError({"deadline": f"{self.code}: 整改期限不能早于发现日期"})
+        if self.enterprise_id and self.sector_id and not self.sector_is_the_enterprises():
+            raise ValidationError({"sector": f"{self.code}: 行业“{self.sector.name}”不是该企业的经营行业"})
+
+    def sector_is_the_enterprises(self) -> bool:
+        """A hazard lies in one of its enterprise's sectors or below one (an enterprise that lists none
+        is not classified yet: nothing to hold it to)."""
+        paths = list(self.enterprise.sectors.values_list("path", flat=True))
+        return not paths or self.sector.path.startswith(tuple(paths))
 
     def save(self, *args, **kwargs):
         if self.original_deadline is None:
@@ -284,6 +294,8 @@ class EventParty(models.Model):
     role = models.CharField("角色", max_length=24, choices=[c for c in PartyRole.choices if c[0] != "main"])
     order = models.PositiveIntegerField("顺序", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "相关单位"
         verbose_name_plural = "相关单位"
@@ -312,6 +324,8 @@ class EventActor(models.Model):
     )
     role = models.CharField("角色", max_length=24, choices=[c for c in PartyRole.choices if c[0] != "main"])
     order = models.PositiveIntegerField("顺序", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "相关责任人"
@@ -343,7 +357,9 @@ class HazardTransition(models.Model):
         "auth.User", verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField("说明/理由", blank=True)
-    evidence = models.FileField("整改证明材料", upload_to="hazard-evidence/%Y/%m/", blank=True)
+    evidence = models.FileField(
+        "整改证明材料", upload_to="hazard-evidence/%Y/%m/", blank=True, validators=[validate_evidence]
+    )
 
     class Meta:
         verbose_name = "隐患流转记录"
@@ -592,6 +608,14 @@ class AccountabilityRecord(models.Model):
     vacant = models.BooleanField("岗位空缺", default=False)
     origin = models.CharField("来源", max_length=8, choices=RecordOrigin.choices, default=RecordOrigin.CHAIN)
     added_reason = models.TextField("增列理由", blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="增列人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     order = models.PositiveIntegerField("顺序", default=0)
     created_at = models.DateTimeField("生成时间", default=timezone.now)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import F
+from simple_history.utils import bulk_create_with_history
 
 from responsibility.scenario import (
+    CHANGE_REASON,
     ImportContext,
     Section,
     _check_period,
@@ -127,8 +129,8 @@ def _sync_involved(ctx: ImportContext, section: str, event_field: str) -> None:
                 EventActor(**{f"{event_field}_id": pk}, person_id=p, role=r, order=n)
                 for n, (p, r) in enumerate(actors)
             ]
-    EventParty.objects.bulk_create(new_parties)
-    EventActor.objects.bulk_create(new_actors)
+    for model, rows in ((EventParty, new_parties), (EventActor, new_actors)):
+        bulk_create_with_history(rows, model, default_change_reason=CHANGE_REASON, default_user=ctx.by)
 
 
 def _write_hazards(ctx: ImportContext) -> None:

@@ -961,7 +961,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "action_form": bound.get("action_form") or CorrectiveActionForm(),
         "complete_form": CompleteActionForm(),
         "education_form": bound.get("education_form") or EducationForm(),
-        "subject_form": bound.get("subject_form") or AddSubjectForm(),
+        "subject_form": bound.get("subject_form") or AddSubjectForm(visibility=vis),
         "close_refused": bound.get("close_refused"),
         "action_errors": bound.get("action_errors"),
     }
@@ -1066,7 +1066,7 @@ def case_education(request, code):
 @require_POST
 def case_add_subject(request, code):
     vis, case = _post_case(request, code)
-    form = AddSubjectForm(request.POST)
+    form = AddSubjectForm(request.POST, visibility=vis)
     if form.is_valid():
         data = form.cleaned_data
         try:

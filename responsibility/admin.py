@@ -307,3 +307,6 @@ class InspectionAdmin(SimpleHistoryAdmin):
     @admin.display(description="检查人员岗位")
     def inspector_list(self, inspection):
         return format_html_join("、", "{}", ((p.title,) for p in inspection.inspectors.all()))
+
+
+from . import admin_audit  # noqa: E402, F401  (the import log)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -554,6 +555,40 @@ class Inspection(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.date}"
+
+
+# ---- audit of imports -------------------------------------------------------------------------------
+
+
+class ImportOutcome(models.TextChoices):
+    IMPORTED = "imported", "已导入"
+    REFUSED = "refused", "已拒绝（未写入）"
+
+
+class ImportRun(models.Model):
+    """One run of the scenario import: who, when, which file (by hash), and what it changed."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
+    )
+    os_user = models.CharField("命令行用户", max_length=150, blank=True)
+    source = models.CharField("文件", max_length=500, blank=True)
+    sha256 = models.CharField("文件 SHA-256", max_length=64)
+    size = models.PositiveBigIntegerField("字节数", default=0)
+    outcome = models.CharField("结果", max_length=16, choices=ImportOutcome.choices)
+    created = models.PositiveIntegerField("新增", default=0)
+    changed = models.PositiveIntegerField("修改", default=0)
+    counts = models.JSONField("各部分新增/修改", default=dict, blank=True)
+    problems = models.JSONField("拒绝原因", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.source or self.sha256[:12]} {self.get_outcome_display()}"
 
 
 # ---- object permissions (django-guardian, direct foreign keys: one indexed join, no generic lookups) ----

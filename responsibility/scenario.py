@@ -11,6 +11,7 @@ AppConfig so that this module never imports it (events point at duties, never th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from . import strict_json
 from .models import (
     LEVEL_RANK,
     Duty,
+    ImportOutcome,
+    ImportRun,
     Inspection,
     Permit,
     Person,
@@ -226,6 +229,8 @@ class ImportContext:
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     preexisting: dict[str, set[str]] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda message: None
+    by: object = None  # the user the history names (None: the command line without --by)
+    run: object = None
     # The document never changes during an import: its code indexes are built once, not per lookup.
     _doc_codes: dict[str, dict[str, dict]] = field(default_factory=dict, repr=False)
     # Parent maps are read by validation only; `import_scenario` clears them before writing.
@@ -603,11 +608,14 @@ def _upsert_flat(ctx: ImportContext, section: str, model, rows: list[tuple[str, 
             for name, value in values.items():
                 setattr(obj, name, value)
             obj._change_reason = CHANGE_REASON
+            obj._history_user = ctx.by
             obj.save()
             changed += 1
         ctx.objects[section][code] = obj
     if new:
-        bulk_create_with_history(new, model, batch_size=500, default_change_reason=CHANGE_REASON)
+        bulk_create_with_history(
+            new, model, batch_size=500, default_change_reason=CHANGE_REASON, default_user=ctx.by
+        )
         # bulk_create_with_history re-reads pks on backends that do not return them; make sure ours are set.
         if any(o.pk is None for o in new):
             pks = dict(model.objects.filter(code__in=[o.code for o in new]).values_list("code", "pk"))
@@ -716,6 +724,7 @@ def _write_tree(ctx: ImportContext, section: str, values_of: Callable[[dict], di
                 for name, value in values.items():
                     setattr(obj, name, value)
                 obj._change_reason = CHANGE_REASON
+                obj._history_user = ctx.by
                 obj.save()
                 total_changed += 1
                 moved = True
@@ -730,7 +739,9 @@ def _write_tree(ctx: ImportContext, section: str, values_of: Callable[[dict], di
             new.append(obj)
             ctx.objects[section][item["code"]] = obj
         if new:
-            bulk_create_with_history(new, model, batch_size=500, default_change_reason=CHANGE_REASON)
+            bulk_create_with_history(
+                new, model, batch_size=500, default_change_reason=CHANGE_REASON, default_user=ctx.by
+            )
             if any(o.pk is None for o in new):
                 pks = dict(model.objects.filter(code__in=[o.code for o in new]).values_list("code", "pk"))
                 for o in new:
@@ -807,10 +818,13 @@ def _write_tenures(ctx: ImportContext) -> None:
         elif tenure.person_id != person.pk or tenure.end != end:
             tenure.person, tenure.end = person, end
             tenure._change_reason = CHANGE_REASON
+            tenure._history_user = ctx.by
             tenure.save()
             changed += 1
     if new:
-        bulk_create_with_history(new, Tenure, batch_size=500, default_change_reason=CHANGE_REASON)
+        bulk_create_with_history(
+            new, Tenure, batch_size=500, default_change_reason=CHANGE_REASON, default_user=ctx.by
+        )
     ctx.counts["tenures"] = (len(new), changed)
     ctx.progress(f"tenures: {len(items)} ({len(new)} new, {changed} changed)")
 
@@ -898,8 +912,46 @@ for _name, _validate, _write in [
 # ---- entry point ---------------------------------------------------------------------------------
 
 
-def import_scenario(text: str, progress: Callable[[str], None] | None = None) -> ImportContext:
-    """Validate the whole document, then write it all in one transaction; raise ScenarioError to refuse."""
+def import_scenario(
+    text: str,
+    progress: Callable[[str], None] | None = None,
+    *,
+    by=None,
+    source: str = "",
+    os_user: str = "",
+) -> ImportContext:
+    """Validate the whole document, then write it all in one transaction; raise ScenarioError to refuse.
+
+    Every run, refused or imported, leaves an ImportRun: who, when, the file's hash and what changed.
+    """
+    run = ImportRun(
+        by=by,
+        os_user=os_user[:150],
+        source=source[:500],
+        sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+        size=len(text.encode("utf-8", "surrogatepass")),
+    )
+    try:
+        ctx = _validated(text, progress)
+    except ScenarioError as exc:
+        run.outcome, run.problems = ImportOutcome.REFUSED, exc.problems[:50]
+        run.save()
+        raise
+    ctx.by = by
+    with transaction.atomic():
+        for section in SECTIONS:
+            if ctx.items(section.name):
+                section.write(ctx)
+        run.outcome = ImportOutcome.IMPORTED
+        run.counts = {section: list(pair) for section, pair in ctx.counts.items()}
+        run.created = sum(n for n, _ in ctx.counts.values())
+        run.changed = sum(c for _, c in ctx.counts.values())
+        run.save()
+    ctx.run = run
+    return ctx
+
+
+def _validated(text: str, progress: Callable[[str], None] | None) -> ImportContext:
     doc = parse_document(text)
     problems = _text_problems(doc)
     if problems:
@@ -917,8 +969,4 @@ def import_scenario(text: str, progress: Callable[[str], None] | None = None) ->
     if ctx.problems:
         raise ScenarioError(ctx.problems)
     ctx._parents.clear()  # writing moves nodes: parent maps are for validation only
-    with transaction.atomic():
-        for section in SECTIONS:
-            if ctx.items(section.name):
-                section.write(ctx)
     return ctx

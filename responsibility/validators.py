@@ -102,3 +102,27 @@ validate_moment = MomentValidator()
 validate_clean_text = CleanTextValidator()
 validate_code = RegexValidator(r"^[A-Za-z0-9_.\-]+$", "编码只能包含字母、数字、下划线、点和短横线")
 count_validators = [MinValueValidator(0), MaxValueValidator(MAX_COUNT)]
+
+
+@deconstructible
+class EvidenceFileValidator:
+    """整改证明材料: a photo, scan, document or spreadsheet, within the configured size
+    (settings.DUTYCHAIN EVIDENCE_MAX_BYTES and EVIDENCE_EXTENSIONS, read when a file is checked)."""
+
+    def __call__(self, file):
+        from django.conf import settings
+
+        limit = settings.DUTYCHAIN["EVIDENCE_MAX_BYTES"]
+        allowed = settings.DUTYCHAIN["EVIDENCE_EXTENSIONS"]
+        name = getattr(file, "name", "") or ""
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if extension not in allowed:
+            raise ValidationError(f"证明材料须为以下类型之一：{'、'.join(allowed)}", code="file_type")
+        if (getattr(file, "size", 0) or 0) > limit:
+            raise ValidationError(f"证明材料不能超过 {limit // (1024 * 1024)} MB", code="file_size")
+
+    def __eq__(self, other):
+        return isinstance(other, EvidenceFileValidator)
+
+
+validate_evidence = EvidenceFileValidator()
