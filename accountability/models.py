@@ -772,6 +772,7 @@ class EducationActivity(models.Model):
     recorded_by = models.ForeignKey(
         "auth.User", verbose_name="记录人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
 
     class Meta:
         verbose_name = "警示教育"

@@ -596,15 +596,23 @@ class ImportRun(models.Model):
 
 class UnitUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+    # Scope is granted here: who granted or withdrew it, and when, is kept.
+    history = HistoricalRecords()
 
 
 class UnitGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+    # Scope is granted here: who granted or withdrew it, and when, is kept.
+    history = HistoricalRecords()
 
 
 class RegionUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+    # Scope is granted here: who granted or withdrew it, and when, is kept.
+    history = HistoricalRecords()
 
 
 class RegionGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+    # Scope is granted here: who granted or withdrew it, and when, is kept.
+    history = HistoricalRecords()

@@ -44,5 +44,5 @@ def pytest_terminal_summary(terminalreporter):
     if totals:
         terminalreporter.write_sep("-", "security probe: requests and inputs tried per category")
         for category, n in sorted(totals.items()):
-            terminalreporter.write_line(f"{category:40} {n:>7}")
-        terminalreporter.write_line(f"{'total':40} {sum(totals.values()):>7}")
+            terminalreporter.write_line(f"{category:48} {n:>7}")
+        terminalreporter.write_line(f"{'total':48} {sum(totals.values()):>7}")
