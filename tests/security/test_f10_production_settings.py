@@ -47,7 +47,7 @@ def test_production_refuses_to_start_without_a_key_and_puts_the_docs_behind_logi
     tried["settings: processes started"] += 2
     assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
     assert started.returncode == 0, started.stderr
-    assert started.stdout.split(maxsplit=1) == ["True", "[\"'self'\"]"]
+    assert started.stdout.strip().split(maxsplit=1) == ["True", "[\"'self'\"]"]
 
 
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/"])
