@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 
 from .validators import text_problem
+
+BAD_CHARACTERS = "请求无效：路径或查询参数包含非法字符（NUL 等）"
 
 
 class RequestGuardMiddleware:
@@ -18,9 +20,11 @@ class RequestGuardMiddleware:
     def __call__(self, request):
         values = [request.path, *request.GET.keys(), *(v for vs in request.GET.lists() for v in vs[1])]
         if any(text_problem(value) for value in values):
-            return HttpResponseBadRequest(
-                "请求无效：路径或查询参数包含非法字符", content_type="text/plain; charset=utf-8"
-            )
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": BAD_CHARACTERS}, status=400, json_dumps_params={"ensure_ascii": False}
+                )
+            return HttpResponseBadRequest(BAD_CHARACTERS, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 
