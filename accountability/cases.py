@@ -172,7 +172,12 @@ def _case_fields(accident: Accident | None, hazard: Hazard | None) -> dict:
 
 
 def open_case(
-    *, accident: Accident | None = None, hazard: Hazard | None = None, by=None, today: dt.date | None = None
+    *,
+    accident: Accident | None = None,
+    hazard: Hazard | None = None,
+    by=None,
+    today: dt.date | None = None,
+    change_reason: str = "",
 ) -> OpenedCase:
     """Open the case of an accident or an overdue hazard, or return the one already open.
 
@@ -196,7 +201,11 @@ def open_case(
     links = _chain_for_case(traced, loaded)
     try:
         with transaction.atomic():
-            case = Case.objects.create(**_case_fields(accident, hazard), opened_by=by, **source)
+            case = Case(**_case_fields(accident, hazard), opened_by=by, **source)
+            case._history_user = by
+            if change_reason:
+                case._change_reason = change_reason
+            case.save(force_insert=True)
             AccountabilityRecord.objects.bulk_create(records_from_links(case, links))
     except IntegrityError:
         winner = Case.objects.filter(**source).first()
@@ -290,6 +299,7 @@ def add_subject(
             snapshot=snapshot,
             origin=RecordOrigin.ADDED,
             added_reason=reason,
+            added_by=by,
             order=(case.records.aggregate(m=Max("order"))["m"] or 0) + 1,
         )
         record.full_clean()

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from responsibility.models import DutyType, Person, Position, Track, Unit
+from responsibility.models import DutyType, Track
 
 from .grading import Grade
 from .measures import BY_CODE as MEASURE_KINDS
@@ -164,16 +164,23 @@ class AddSubjectForm(forms.Form):
     person = forms.CharField(label="人员编码", required=False, max_length=64)
     reason = forms.CharField(label="增列理由", widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, visibility, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visibility = visibility
+
     def clean(self):
         data = super().clean()
-        for name, model in (("unit", Unit), ("position", Position), ("person", Person)):
+        # Looked up within the investigator's scope: a code outside it reads as one that does not exist.
+        scopes = {
+            "unit": self.visibility.units().select_related("region"),
+            "position": self.visibility.positions().select_related("unit__region"),
+            "person": self.visibility.actors(),
+        }
+        for name, qs in scopes.items():
             code = (data.get(name) or "").strip()
             if not code:
                 data[name] = None
                 continue
-            qs = model.objects.select_related("unit__region") if model is Position else model.objects
-            if model is Unit:
-                qs = qs.select_related("region")
             obj = qs.filter(code=code).first()
             if obj is None:
                 self.add_error(name, f"编码 {code} 不存在")

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
@@ -36,6 +36,7 @@ from responsibility.models import (
     Unit,
 )
 from responsibility.permissions import Role, Visibility, request_visibility
+from responsibility.validators import EARLIEST_YEAR, LATEST_YEAR, year_problem
 from responsibility.views import render_page
 
 from . import cases as case_services
@@ -226,7 +227,7 @@ def dashboard(request):
         year = int(request.GET.get("year", ""))
     except ValueError:
         year = None
-    if year is None or not 1900 < year < 3000:
+    if year is None or year_problem(year) or year == EARLIEST_YEAR:
         latest = accidents.aggregate(latest=Max("occurred_at"))["latest"]
         year = timezone.localtime(latest).year if latest else today.year
 
@@ -583,8 +584,11 @@ def trace_json(request):
 
 def _accident_filters(request, vis):
     qs = visible_accidents(vis).select_related("enterprise", "region", "sector").order_by("-occurred_at")
-    year = request.GET.get("year", "")
-    if year.isdigit():
+    year = request.GET.get("year", "").strip()
+    if year:
+        # A year outside the calendar the product stores is a bad request, not a 500 from datetime().
+        if not year.isdigit() or len(year) > 4 or year_problem(int(year)):
+            raise BadRequest(f"年份须为 {EARLIEST_YEAR} 至 {LATEST_YEAR} 之间的整数")
         start, end = _year_bounds(int(year))
         qs = qs.filter(occurred_at__gte=start, occurred_at__lt=end)
     grade = request.GET.get("grade", "")
@@ -957,7 +961,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "action_form": bound.get("action_form") or CorrectiveActionForm(),
         "complete_form": CompleteActionForm(),
         "education_form": bound.get("education_form") or EducationForm(),
-        "subject_form": bound.get("subject_form") or AddSubjectForm(),
+        "subject_form": bound.get("subject_form") or AddSubjectForm(visibility=vis),
         "close_refused": bound.get("close_refused"),
         "action_errors": bound.get("action_errors"),
     }
@@ -1062,7 +1066,7 @@ def case_education(request, code):
 @require_POST
 def case_add_subject(request, code):
     vis, case = _post_case(request, code)
-    form = AddSubjectForm(request.POST)
+    form = AddSubjectForm(request.POST, visibility=vis)
     if form.is_valid():
         data = form.cleaned_data
         try:

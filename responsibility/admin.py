@@ -356,3 +356,6 @@ class CertificationAdmin(SimpleHistoryAdmin):
         return format_html_join(
             "、", "{}", ((row.position.title,) for row in certification.signer_rows.all())
         )
+
+
+from . import admin_audit  # noqa: E402, F401  (the import log)

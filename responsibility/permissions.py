@@ -203,6 +203,16 @@ class Visibility:
         held = Tenure.objects.filter(position__unit__in=self.units().values("pk")).values("person_id")
         return qs.filter(pk__in=held)
 
+    def actors(self) -> QuerySet[Person]:
+        """People an event may name as actors: the people this user sees, and people who hold no post
+        anywhere (房东, 实际控制人 — an actor acts outside any unit). Someone else's staff reads as unknown."""
+        qs = Person.objects.all()
+        if self.everything:
+            return qs
+        return qs.filter(
+            Q(pk__in=self.people().values("pk")) | ~Exists(Tenure.objects.filter(person=OuterRef("pk")))
+        )
+
     def duties(self) -> QuerySet[Duty]:
         qs = Duty.objects.all()
         if self.everything:

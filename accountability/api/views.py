@@ -19,11 +19,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from responsibility.api.parsers import StrictJSONParser
 from responsibility.api.permissions import (
     CASE_ROLES,
     ENTERPRISE_SIDE,
@@ -134,7 +135,7 @@ class HazardViewSet(
     filterset_class = HazardFilter
     lookup_field = "code"
     lookup_value_regex = CODE_LOOKUP_REGEX
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         qs = (

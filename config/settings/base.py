@@ -1,10 +1,11 @@
 """Settings shared by every environment. Everything secret or site-specific comes from the environment."""
 
+import datetime as dt
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -18,12 +19,11 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-# A development key only while DEBUG is on; production settings refuse to start without one.
+# The public development key only while DEBUG is on. With DEBUG off and no key, a random key for this
+# process (sessions end with it) — never the key in this file; config.settings.production refuses to start.
 SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("DJANGO_SECRET_KEY") or ""
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("DJANGO_REQUIRE_SECRET_KEY"):
-        raise ImproperlyConfigured("SECRET_KEY must be set in the environment")
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-not-for-production" if DEBUG else secrets.token_urlsafe(50)  # noqa: S105
 
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
@@ -43,12 +43,15 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_celery_beat",
+    "axes",
+    "csp",
     "responsibility",
     "accountability",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "responsibility.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +60,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "responsibility.middleware.NoStoreForSignedInMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during authentication into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,6 +97,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "responsibility.auth.LoginThrottleBackend",  # first: a locked-out login never reaches the password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -112,7 +120,38 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
 LOGIN_URL = "/accounts/login/"
+
+# Login throttling (django-axes, README): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked for AXES_COOLOFF_TIME; attempts and lockouts are kept in the database.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("DUTYCHAIN_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("DUTYCHAIN_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "responsibility.auth.lockout_response"
+# Behind a reverse proxy set this to the number of proxies, so the client's address is the one counted.
+AXES_CLIENT_IP_CALLABLE = "responsibility.auth.client_ip"
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
 LOGIN_REDIRECT_URL = "/"
+
+# Content-Security-Policy (django-csp): scripts only from this site (no inline script anywhere); inline
+# style attributes are allowed (charts and a few layouts use them); nothing may frame the pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Product rules that a locality may tune (DOMAIN.md says these are settings).
 DUTYCHAIN = {
@@ -120,6 +159,14 @@ DUTYCHAIN = {
     "INSPECTION_WINDOW_DAYS": int(os.environ.get("DUTYCHAIN_INSPECTION_WINDOW_DAYS", "365")),
     # 493号令 Art 13: 补报 within 7 days (not 30) for road traffic and fire; sector codes, ancestors count.
     "SHORT_REPORT_WINDOW_SECTORS": ["road", "road_traffic", "traffic", "fire"],
+    # Request guards: an API JSON body's size and nesting.
+    "MAX_JSON_BYTES": 1_000_000,
+    "MAX_JSON_DEPTH": 32,
+    # Evidence uploads (整改证明材料): size and the file types a photo, scan or report comes in.
+    "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,
+    # Production puts /api/schema/ and /api/docs/ behind login.
+    "API_DOCS_LOGIN_REQUIRED": False,
+    "EVIDENCE_EXTENSIONS": ["jpg", "jpeg", "png", "gif", "webp", "pdf", "doc", "docx", "xls", "xlsx", "txt"],
 }
 
 REST_FRAMEWORK = {
@@ -128,6 +175,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "responsibility.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
