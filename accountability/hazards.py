@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from responsibility.models import Unit, UnitKind
 
+from .evidence import check_evidence
 from .models import (
     ExtensionDecision,
     ExtensionRequest,
@@ -96,6 +97,8 @@ def submit_rectification(
     *, hazard: Hazard, by=None, note: str = "", evidence=None, on: dt.date | None = None
 ) -> Hazard:
     """rectifying → submitted: the enterprise applies to close (销号申请); starts the 10-day review clock."""
+    if evidence:
+        check_evidence(evidence)
     with transaction.atomic():
         locked = _move(
             hazard,

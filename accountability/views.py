@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from functools import reduce
+from operator import or_
 
 from django.apps import apps
 from django.contrib import messages
@@ -23,12 +25,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from responsibility.api.permissions import HAZARD_REPORTERS
 from responsibility.chain import EventScope, Link, resolve_chain, resolve_chains
 from responsibility.models import (
     Duty,
     DutyType,
     PartyRole,
     Position,
+    Region,
     RegionLevel,
     Sector,
     Tenure,
@@ -99,6 +103,18 @@ def visible_cases(vis: Visibility):
     )
 
 
+def require_case_reader(vis: Visibility) -> None:
+    # DESIGN §1: a role lacking cases gets 403 (enterprise users, and regulators who are their subjects).
+    if vis.role not in CASE_READERS:
+        raise PermissionDenied("只有纪检监察人员和安委办可以查看案件")
+
+
+def case_investigation_overdue(case: Case, today: dt.date) -> bool:
+    """调查期限 passed with no report submitted, on an open case (493号令 Art 29: 60 days, +60 once)."""
+    due = case.investigation_due
+    return bool(due and not case.is_closed and case.report_submitted_on is None and due < today)
+
+
 def require_case_writer(vis: Visibility) -> None:
     if vis.role not in CASE_WRITERS:
         raise PermissionDenied("只有纪检监察人员和安委办可以办理案件")
@@ -106,6 +122,21 @@ def require_case_writer(vis: Visibility) -> None:
 
 def _today() -> dt.date:
     return timezone.localdate()
+
+
+def _query(request) -> str:
+    """The list's filters as a query string, without the page (for the pager and the ledger links)."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _text_search(qs, request, *fields: str):
+    """The search box: rows where any of `fields` contains the text (codes, titles, names)."""
+    text = request.GET.get("q", "").strip()[:100]
+    if not text:
+        return qs
+    return qs.filter(reduce(or_, (Q(**{f"{f}__icontains": text}) for f in fields)))
 
 
 @login_required
@@ -590,7 +621,10 @@ def _accident_filters(request, vis):
     grade = request.GET.get("grade", "")
     if grade in Grade.values:
         qs = qs.filter(grade=grade)
-    return qs
+    sector = request.GET.get("sector", "")
+    if sector:
+        qs = qs.filter(sector__code=sector)
+    return _text_search(qs, request, "code", "title", "enterprise__name", "region__name")
 
 
 @login_required
@@ -601,7 +635,13 @@ def accident_list(request):
     return render_page(
         request,
         "accountability/accident_list.html",
-        {"page": page, "grades": Grade.choices, "query": request.GET.urlencode()},
+        {
+            "page": page,
+            "grades": Grade.choices,
+            "sectors": Sector.objects.order_by("path").values_list("code", "name"),
+            "query": _query(request),
+            "may_read_cases": vis.role in CASE_READERS,
+        },
     )
 
 
@@ -649,7 +689,10 @@ def _hazard_filters(request, vis):
     enterprise = request.GET.get("enterprise", "")
     if enterprise:
         qs = qs.filter(enterprise__code=enterprise)
-    return qs
+    sector = request.GET.get("sector", "")
+    if sector:
+        qs = qs.filter(sector__code=sector)
+    return _text_search(qs, request, "code", "title", "enterprise__name")
 
 
 @login_required
@@ -668,8 +711,10 @@ def hazard_list(request):
             "page": page,
             "states": HazardState.choices,
             "levels": HazardLevel.choices,
-            "query": request.GET.urlencode(),
+            "sectors": Sector.objects.order_by("path").values_list("code", "name"),
+            "query": _query(request),
             "filters": request.GET,
+            "may_report": vis.role in HAZARD_REPORTERS,
         },
     )
 
@@ -682,42 +727,6 @@ def hazard_ledger(request):
     response = HttpResponse(hazard_ledger_xlsx(qs, _today()), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="hazards-{_today():%Y%m%d}.xlsx"'
     return response
-
-
-@login_required
-def hazard_detail(request, code):
-    vis = request_visibility(request)
-    hazard = get_object_or_404(
-        visible_hazards(vis)
-        .select_related("enterprise__region", "sector", "unit", "responsible_position", "inspection")
-        .prefetch_related("transitions__by", "extensions", "parties__enterprise", "actors__person"),
-        code=code,
-    )
-    listing = HazardListing.objects.filter(hazard=hazard).select_related("listing_unit").first()
-    today = _today()
-    case = visible_cases(vis).filter(hazard=hazard).first()
-    return render_page(
-        request,
-        "accountability/hazard_detail.html",
-        {
-            "hazard": hazard,
-            "listing": listing,
-            "overdue": hazard.is_overdue(today),
-            "days_left": (hazard.deadline - today).days,
-            "case": case,
-            "may_open_case": vis.role in CASE_WRITERS and hazard.is_overdue(today),
-            "five_missing": [HAZARD_PLAN_LABELS[m] for m in hazard.five_in_place_missing],
-        },
-    )
-
-
-HAZARD_PLAN_LABELS = {
-    "measures": "整改措施",
-    "responsible_position": "责任岗位",
-    "funds_yuan": "整改资金",
-    "deadline": "整改时限",
-    "contingency_plan": "应急预案",
-}
 
 
 # ---- enterprises -------------------------------------------------------------------------------------
@@ -741,8 +750,30 @@ def enterprise_list(request):
         )
         .order_by("path")
     )
+    enterprises = _text_search(enterprises, request, "code", "name")
+    sector = request.GET.get("sector", "")
+    if sector:
+        enterprises = enterprises.filter(sectors__code=sector)
+    region = request.GET.get("region", "")
+    if region:
+        enterprises = enterprises.filter(region__code=region)
+    if request.GET.get("overdue"):
+        enterprises = enterprises.filter(n_overdue__gt=0)
     page = Paginator(enterprises, 50).get_page(request.GET.get("page"))
-    return render_page(request, "accountability/enterprise_list.html", {"page": page})
+    return render_page(
+        request,
+        "accountability/enterprise_list.html",
+        {
+            "page": page,
+            "query": _query(request),
+            "filters": request.GET,
+            "sectors": Sector.objects.order_by("path").values_list("code", "name"),
+            "regions": Region.objects.filter(units__in=vis.enterprises().values("pk"))
+            .distinct()
+            .order_by("path")
+            .values_list("code", "name"),
+        },
+    )
 
 
 @login_required
@@ -824,6 +855,7 @@ def enterprise_detail(request, code):
 
 
 def _case_or_404(vis: Visibility, code: str) -> Case:
+    require_case_reader(vis)
     return get_object_or_404(
         visible_cases(vis).select_related(
             "accident__enterprise",
@@ -841,16 +873,21 @@ def _case_or_404(vis: Visibility, code: str) -> Case:
 @login_required
 def case_list(request):
     vis = request_visibility(request)
-    if vis.role not in CASE_READERS:
-        raise Http404
+    require_case_reader(vis)
     qs = visible_cases(vis).select_related("accident", "hazard").order_by("-opened_at")
     state = request.GET.get("state", "")
     if state in CaseState.values:
         qs = qs.filter(state=state)
+    qs = _text_search(qs, request, "code", "title", "accident__code", "hazard__code")
     qs = qs.annotate(n_records=Count("records"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    today = _today()
+    for case in page:
+        case.investigation_overdue = case_investigation_overdue(case, today)
     return render_page(
-        request, "accountability/case_list.html", {"page": page, "states": CaseState.choices, "state": state}
+        request,
+        "accountability/case_list.html",
+        {"page": page, "states": CaseState.choices, "state": state, "query": _query(request)},
     )
 
 

@@ -334,6 +334,8 @@ class Tenure(models.Model):
     )
     start = models.DateField("任职起")
     end = models.DateField("任职止（不含）", null=True, blank=True)
+    # The appointment (任职文件), shown beside the person wherever a trace names them.
+    document = models.CharField("任职文件", max_length=200, blank=True)
     history = HistoricalRecords()
 
     objects = PeriodQuerySet.as_manager()

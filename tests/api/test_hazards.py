@@ -15,7 +15,7 @@ def post(client, path, data=None, **kwargs):
     return client.post(path, data or {}, format=kwargs.pop("format", "json"), **kwargs)
 
 
-def evidence(name="after.jpg", content=b"after-photo"):
+def evidence(name="after.jpg", content=b"\xff\xd8\xff\xe0after-photo"):
     return SimpleUploadedFile(name, content, content_type="image/jpeg")
 
 

@@ -197,8 +197,9 @@ def test_an_investigator_adds_a_subject_the_chain_did_not_name_with_the_reason(i
 def test_a_regulator_neither_reads_nor_writes_a_case_as_in_the_api(login, opened):
     # The departments are themselves subjects of the supervision track: the case is the inspectors' work.
     regulator = login("regulator")
-    assert regulator.get(workbench()).status_code == 404
-    assert regulator.get(reverse("accountability:case_list")).status_code == 404
+    # DESIGN §1: a role lacking cases gets 403, as in the API.
+    assert regulator.get(workbench()).status_code == 403
+    assert regulator.get(reverse("accountability:case_list")).status_code == 403
     record = opened.records.first()
     assert regulator.post(record_url(record), finding_post("not_responsible", "x")).status_code in (403, 404)
     assert regulator.post(reverse("accountability:case_close", args=[opened.code])).status_code in (403, 404)
@@ -208,9 +209,9 @@ def test_a_regulator_neither_reads_nor_writes_a_case_as_in_the_api(login, opened
 
 def test_an_enterprise_user_never_reaches_a_case(login, opened):
     enterprise = login("enterprise")
-    assert enterprise.get(workbench()).status_code == 404
-    assert enterprise.get(reverse("accountability:case_list")).status_code == 404
-    assert enterprise.get(reverse("accountability:case_report", args=[opened.code])).status_code == 404
+    assert enterprise.get(workbench()).status_code == 403
+    assert enterprise.get(reverse("accountability:case_list")).status_code == 403
+    assert enterprise.get(reverse("accountability:case_report", args=[opened.code])).status_code == 403
 
 
 def test_the_workbench_takes_the_same_number_of_queries_however_many_records_and_decisions(inspector, opened):
