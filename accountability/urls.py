@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_hazards
+from . import views, views_directory, views_hazards
 
 app_name = "accountability"
 
@@ -36,6 +36,10 @@ urlpatterns = [
     path("hazards/<str:code>/evidence/<int:pk>/", views_hazards.hazard_evidence, name="hazard_evidence"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<str:code>/", views.enterprise_detail, name="enterprise_detail"),
+    path("units/", views_directory.unit_list, name="unit_list"),
+    path("units/<str:code>/", views_directory.unit_detail, name="unit_detail"),
+    path("people/", views_directory.person_list, name="person_list"),
+    path("people/<str:code>/", views_directory.person_detail, name="person_detail"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/open/", views.case_open, name="case_open"),
     path("cases/<str:code>/", views.case_workbench, name="case_workbench"),

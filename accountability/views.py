@@ -43,6 +43,7 @@ from responsibility.permissions import Role, Visibility, request_visibility
 from responsibility.views import render_page
 
 from . import cases as case_services
+from . import trace_cards
 from .events import accident_event, hazard_event
 from .exports import accident_ledger_xlsx, case_docx, hazard_ledger_xlsx
 from .forms import (
@@ -74,6 +75,7 @@ from .models import (
     HazardSource,
     HazardState,
 )
+from .pickers import NOT_FOUND, pick
 from .selectors import case_records, records_by_track
 
 # As the API: 一案双查 is the 纪检监察 side's work; regulators are themselves its supervision-track subjects.
@@ -465,12 +467,15 @@ class Traced:
 def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
     data = form.cleaned_data
     if data.get("accident"):
-        accident = get_object_or_404(
+        accident = _in_scope_or_form_error(
+            form,
+            "accident",
             visible_accidents(vis)
             .select_related("region", "enterprise__region", "sector", "unit", "post")
             .prefetch_related("parties__enterprise", "actors__person"),
-            code=data["accident"],
         )
+        if accident is None:
+            return None
         event = accident_event(accident)
         return Traced(
             title=accident.title or accident.code,
@@ -481,12 +486,15 @@ def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
             accident=accident,
         )
     if data.get("hazard"):
-        hazard = get_object_or_404(
+        hazard = _in_scope_or_form_error(
+            form,
+            "hazard",
             visible_hazards(vis)
             .select_related("enterprise__region", "sector", "unit")
             .prefetch_related("parties__enterprise", "actors__person"),
-            code=data["hazard"],
         )
+        if hazard is None:
+            return None
         event = hazard_event(hazard)
         return Traced(
             title=hazard.title or hazard.code,
@@ -496,17 +504,13 @@ def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
             grade=None,
             hazard=hazard,
         )
-    enterprise = get_object_or_404(vis.enterprises().select_related("region"), code=data["enterprise"])
+    enterprise = _in_scope_or_form_error(form, "enterprise", vis.enterprises().select_related("region"))
+    if enterprise is None:
+        return None
     sector = Sector.objects.get(code=data["sector"])
-    unit = post = None
-    if data.get("unit"):
-        unit = Unit.objects.filter(code=data["unit"], enterprise=enterprise).first()
-        if unit is None:
-            form.add_error("unit", f"{enterprise.name}没有编码为 {data['unit']} 的车间/班组")
-    if data.get("post"):
-        post = Position.objects.filter(code=data["post"], unit__enterprise=enterprise).first()
-        if post is None:
-            form.add_error("post", f"{enterprise.name}没有编码为 {data['post']} 的岗位")
+    # The site and post: a code or an exact name, inside this enterprise (autocomplete offers both).
+    unit = _picked(form, "unit", "units", Unit.objects.filter(enterprise=enterprise))
+    post = _picked(form, "post", "positions", Position.objects.filter(unit__enterprise=enterprise))
     if form.errors:
         return None
     scope = EventScope(region=enterprise.region, enterprise=enterprise, unit=unit, post=post)
@@ -517,6 +521,29 @@ def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
         on_date=data["date"],
         grade=data.get("grade") or None,
     )
+
+
+def _in_scope_or_form_error(form: TraceForm, name: str, qs):
+    """DESIGN §1: a code that does not exist and one outside scope get one and the same form error."""
+    value = form.cleaned_data[name]
+    found = qs.filter(code=value).first()
+    if found is None:
+        form.add_error(name, NOT_FOUND.format(value=value))
+    return found
+
+
+def _picked(form: TraceForm, name: str, kind: str, qs):
+    value = (form.cleaned_data.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        found = pick(qs, kind, value)
+    except ValidationError as exc:
+        form.add_error(name, exc)
+        return None
+    if found is None:
+        form.add_error(name, NOT_FOUND.format(value=value))
+    return found
 
 
 def _link_card(link: Link) -> dict:
@@ -578,7 +605,9 @@ def trace(request):
         traced = _traced(form, vis)
     context = {"form": form, "traced": traced, **_trace_pickers(vis)}
     if traced is not None:
+        traced.links = trace_cards.links_for(vis, traced.links)
         context["diagram"] = chain_diagram(traced.links)
+        trace_cards.annotate(context["diagram"], traced.links, traced.on_date, vis)
         context["json_url"] = reverse("accountability:trace_json") + "?" + request.GET.urlencode()
         source = traced.accident or traced.hazard
         if source is not None and vis.role in CASE_READERS:
@@ -586,8 +615,8 @@ def trace(request):
             context["may_open_case"] = vis.role in CASE_WRITERS and (
                 traced.accident is not None or traced.hazard.is_overdue(_today())
             )
-    status = 400 if form.is_bound and form.errors else 200
-    return render_page(request, "accountability/trace.html", context, status=status)
+    # A search form: its errors (an unknown code, one outside scope) are shown on a 200 page.
+    return render_page(request, "accountability/trace.html", context)
 
 
 def _source_field(source) -> str:
@@ -606,6 +635,7 @@ def trace_json(request):
     traced = _traced(form, vis) if form.is_valid() else None
     if traced is None:
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    traced.links = trace_cards.links_for(vis, traced.links)
     return JsonResponse(traced.as_codes(), json_dumps_params={"ensure_ascii": False})
 
 
@@ -994,7 +1024,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "action_form": bound.get("action_form") or CorrectiveActionForm(),
         "complete_form": CompleteActionForm(),
         "education_form": bound.get("education_form") or EducationForm(),
-        "subject_form": bound.get("subject_form") or AddSubjectForm(),
+        "subject_form": bound.get("subject_form") or AddSubjectForm(vis=vis),
         "close_refused": bound.get("close_refused"),
         "action_errors": bound.get("action_errors"),
     }
@@ -1099,7 +1129,7 @@ def case_education(request, code):
 @require_POST
 def case_add_subject(request, code):
     vis, case = _post_case(request, code)
-    form = AddSubjectForm(request.POST)
+    form = AddSubjectForm(request.POST, vis=vis)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -35,6 +35,8 @@ NAV = [
     ("accountability:hazard_list", "隐患台账", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
     ("responsibility:matrix", "责任矩阵", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
     ("accountability:enterprise_list", "企业", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+    ("accountability:unit_list", "单位", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+    ("accountability:person_list", "人员", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
 ]
 ROLE_LABELS = {
     Role.ADMIN: "安委办",

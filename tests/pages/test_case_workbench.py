@@ -184,7 +184,7 @@ def test_an_investigator_adds_a_subject_the_chain_did_not_name_with_the_reason(i
     refused = inspector.post(
         url, {"track": "supervision", "types": ["supervisory"], "person": "p99", "reason": "x"}
     )
-    assert refused.status_code == 400 and "编码 p99 不存在" in refused.content.decode()
+    assert refused.status_code == 400 and "“p99”不存在或不在您的查看范围内" in refused.content.decode()
     response = inspector.post(
         url,
         {"track": "supervision", "types": ["supervisory"], "person": "p07", "reason": "收受好处、默许违规"},
