@@ -76,7 +76,7 @@ from .models import (
     HazardState,
 )
 from .pickers import NOT_FOUND, pick
-from .selectors import case_records, records_by_track
+from .selectors import case_records, overdue_investigations, records_by_track
 
 # As the API: 一案双查 is the 纪检监察 side's work; regulators are themselves its supervision-track subjects.
 CASE_READERS = {Role.ADMIN, Role.INSPECTOR}
@@ -362,6 +362,7 @@ def dashboard(request):
         listing.days_left = (listing.due_on - today).days
 
     reminders = _reminders_sent(vis)
+    late_cases = overdue_investigations(visible_cases(vis), today) if vis.role in CASE_READERS else None
     return render_page(
         request,
         "accountability/dashboard.html",
@@ -386,6 +387,7 @@ def dashboard(request):
             "listings": listings,
             "today": today,
             "reminders": reminders,
+            "late_cases": late_cases,
         },
     )
 
@@ -1026,6 +1028,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "education_form": bound.get("education_form") or EducationForm(),
         "subject_form": bound.get("subject_form") or AddSubjectForm(vis=vis),
         "close_refused": bound.get("close_refused"),
+        "investigation_overdue": case_investigation_overdue(case, _today()),
         "action_errors": bound.get("action_errors"),
     }
     return render_page(request, "accountability/case_workbench.html", context, status=status)
@@ -1035,7 +1038,8 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
 def case_workbench(request, code):
     vis = request_visibility(request)
     case = _case_or_404(vis, code)
-    return _workbench(request, case, vis)
+    refused = request.session.pop(_refused_key(case), None)
+    return _workbench(request, case, vis, close_refused=[tuple(b) for b in refused] if refused else None)
 
 
 def _post_case(request, code) -> tuple[Visibility, Case]:
@@ -1156,10 +1160,18 @@ def case_close(request, code):
     try:
         case_services.close_case(case=case, by=request.user)
     except case_services.CaseNotClosable as exc:
-        return _workbench(request, case, vis, status=409, close_refused=exc.blockers)
+        refused = exc.blockers
     except ValidationError as exc:
-        return _workbench(request, case, vis, status=409, close_refused=[("", m) for m in exc.messages])
-    return _done(request, case, "四不放过条件均已满足，案件已结案")
+        refused = [("", m) for m in exc.messages]
+    else:
+        return _done(request, case, "四不放过条件均已满足，案件已结案")
+    # Post/redirect/get: the refusal is shown once on the workbench, so a reload never re-submits.
+    request.session[_refused_key(case)] = [list(b) for b in refused]
+    return redirect(reverse("accountability:case_workbench", args=[case.code]) + "#close-refused")
+
+
+def _refused_key(case: Case) -> str:
+    return f"close_refused:{case.code}"
 
 
 @login_required

@@ -134,8 +134,13 @@ def test_a_decided_record_is_amended_and_both_decisions_are_kept(inspector, open
 
 def test_the_gate_refuses_to_close_and_names_each_missing_condition(inspector, opened):
     response = inspector.post(reverse("accountability:case_close", args=[opened.code]))
-    assert response.status_code == 409
-    html = response.content.decode()
+    # Post/redirect/get: a refused close leaves /close/, and says why once.
+    assert response.status_code == 302
+    assert (
+        response["Location"]
+        == reverse("accountability:case_workbench", args=[opened.code]) + "#close-refused"
+    )
+    html = inspector.get(response["Location"]).content.decode()
     assert 'id="close-refused"' in html
     for code in (
         "cause_not_found",
@@ -145,6 +150,8 @@ def test_the_gate_refuses_to_close_and_names_each_missing_condition(inspector, o
     ):
         assert f'data-blocker="{code}"' in html
     assert Case.objects.get(pk=opened.pk).state == CaseState.OPEN
+    again = inspector.get(response["Location"]).content.decode()
+    assert 'id="close-refused"' not in again
 
 
 def test_the_case_closes_once_all_four_are_met(inspector, opened):
