@@ -699,7 +699,13 @@ def accident_detail(request, code):
     return render_page(
         request,
         "accountability/accident_detail.html",
-        {"accident": accident, "case": case, "may_open_case": vis.role in CASE_WRITERS},
+        {
+            "accident": accident,
+            "case": case,
+            "may_open_case": vis.role in CASE_WRITERS,
+            # DESIGN §1: an enterprise user is not shown other enterprises' parts (parties, actors).
+            "show_parties": vis.role != Role.ENTERPRISE,
+        },
     )
 
 
@@ -879,6 +885,7 @@ def enterprise_detail(request, code):
             "hazards": hazards,
             "accidents": accidents,
             "sources": dict(HazardSource.choices),
+            "may_report": vis.role in HAZARD_REPORTERS,
         },
     )
 

@@ -112,3 +112,17 @@ def test_the_enterprise_list_searches_and_filters(inspector):
     chem = inspector.get(url, {"sector": "hazchem"}).content.decode()
     assert "高新化工有限公司" in chem and "示范建工集团有限公司" not in chem
     assert "示范建工集团有限公司" not in inspector.get(url, {"region": "T2"}).content.decode()
+
+
+def test_an_enterprise_users_accident_page_leaves_other_enterprises_out(login):
+    mine = login("enterprise").get(reverse("accountability:accident_detail", args=["A0318"])).content.decode()
+    assert "示范工程监理有限公司" not in mine and "张某" not in mine
+    theirs = (
+        login("inspector").get(reverse("accountability:accident_detail", args=["A0318"])).content.decode()
+    )
+    assert "示范工程监理有限公司" in theirs and "张某" in theirs
+
+
+def test_the_enterprise_page_offers_the_self_report(login):
+    html = login("enterprise").get(reverse("accountability:enterprise_detail", args=["e1"])).content.decode()
+    assert f'href="{reverse("accountability:hazard_report")}"' in html
