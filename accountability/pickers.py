@@ -79,3 +79,27 @@ class PickField(forms.CharField):
         if found is None:
             raise ValidationError(NOT_FOUND.format(value=value))
         return found
+
+
+def in_scope_or_form_error(form: forms.Form, name: str, qs):
+    """DESIGN §1: a code that does not exist and one outside scope get one and the same form error."""
+    value = form.cleaned_data[name]
+    found = qs.filter(code=value).first()
+    if found is None:
+        form.add_error(name, NOT_FOUND.format(value=value))
+    return found
+
+
+def picked(form: forms.Form, name: str, kind: str, qs):
+    """A code or an exact name typed into `name`, looked up in `qs`; else the one form error."""
+    value = (form.cleaned_data.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        found = pick(qs, kind, value)
+    except ValidationError as exc:
+        form.add_error(name, exc)
+        return None
+    if found is None:
+        form.add_error(name, NOT_FOUND.format(value=value))
+    return found

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from functools import reduce
-from operator import or_
 
 from django.apps import apps
 from django.contrib import messages
@@ -60,6 +58,7 @@ from .forms import (
     measure_needs,
 )
 from .grading import GRADE_ORDER, Grade
+from .listing import query_without_page, text_search
 from .measures import label_of as measure_label
 from .measures import suggested_ranges
 from .models import (
@@ -75,7 +74,7 @@ from .models import (
     HazardSource,
     HazardState,
 )
-from .pickers import NOT_FOUND, pick
+from .pickers import in_scope_or_form_error, picked
 from .selectors import case_records, overdue_investigations, records_by_track
 
 # As the API: 一案双查 is the 纪检监察 side's work; regulators are themselves its supervision-track subjects.
@@ -111,12 +110,6 @@ def require_case_reader(vis: Visibility) -> None:
         raise PermissionDenied("只有纪检监察人员和安委办可以查看案件")
 
 
-def case_investigation_overdue(case: Case, today: dt.date) -> bool:
-    """调查期限 passed with no report submitted, on an open case (493号令 Art 29: 60 days, +60 once)."""
-    due = case.investigation_due
-    return bool(due and not case.is_closed and case.report_submitted_on is None and due < today)
-
-
 def require_case_writer(vis: Visibility) -> None:
     if vis.role not in CASE_WRITERS:
         raise PermissionDenied("只有纪检监察人员和安委办可以办理案件")
@@ -124,21 +117,6 @@ def require_case_writer(vis: Visibility) -> None:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _query(request) -> str:
-    """The list's filters as a query string, without the page (for the pager and the ledger links)."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
-def _text_search(qs, request, *fields: str):
-    """The search box: rows where any of `fields` contains the text (codes, titles, names)."""
-    text = request.GET.get("q", "").strip()[:100]
-    if not text:
-        return qs
-    return qs.filter(reduce(or_, (Q(**{f"{f}__icontains": text}) for f in fields)))
 
 
 @login_required
@@ -469,7 +447,7 @@ class Traced:
 def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
     data = form.cleaned_data
     if data.get("accident"):
-        accident = _in_scope_or_form_error(
+        accident = in_scope_or_form_error(
             form,
             "accident",
             visible_accidents(vis)
@@ -488,7 +466,7 @@ def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
             accident=accident,
         )
     if data.get("hazard"):
-        hazard = _in_scope_or_form_error(
+        hazard = in_scope_or_form_error(
             form,
             "hazard",
             visible_hazards(vis)
@@ -506,13 +484,13 @@ def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
             grade=None,
             hazard=hazard,
         )
-    enterprise = _in_scope_or_form_error(form, "enterprise", vis.enterprises().select_related("region"))
+    enterprise = in_scope_or_form_error(form, "enterprise", vis.enterprises().select_related("region"))
     if enterprise is None:
         return None
     sector = Sector.objects.get(code=data["sector"])
     # The site and post: a code or an exact name, inside this enterprise (autocomplete offers both).
-    unit = _picked(form, "unit", "units", Unit.objects.filter(enterprise=enterprise))
-    post = _picked(form, "post", "positions", Position.objects.filter(unit__enterprise=enterprise))
+    unit = picked(form, "unit", "units", Unit.objects.filter(enterprise=enterprise))
+    post = picked(form, "post", "positions", Position.objects.filter(unit__enterprise=enterprise))
     if form.errors:
         return None
     scope = EventScope(region=enterprise.region, enterprise=enterprise, unit=unit, post=post)
@@ -523,29 +501,6 @@ def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
         on_date=data["date"],
         grade=data.get("grade") or None,
     )
-
-
-def _in_scope_or_form_error(form: TraceForm, name: str, qs):
-    """DESIGN §1: a code that does not exist and one outside scope get one and the same form error."""
-    value = form.cleaned_data[name]
-    found = qs.filter(code=value).first()
-    if found is None:
-        form.add_error(name, NOT_FOUND.format(value=value))
-    return found
-
-
-def _picked(form: TraceForm, name: str, kind: str, qs):
-    value = (form.cleaned_data.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        found = pick(qs, kind, value)
-    except ValidationError as exc:
-        form.add_error(name, exc)
-        return None
-    if found is None:
-        form.add_error(name, NOT_FOUND.format(value=value))
-    return found
 
 
 def _link_card(link: Link) -> dict:
@@ -656,7 +611,7 @@ def _accident_filters(request, vis):
     sector = request.GET.get("sector", "")
     if sector:
         qs = qs.filter(sector__code=sector)
-    return _text_search(qs, request, "code", "title", "enterprise__name", "region__name")
+    return text_search(qs, request, "code", "title", "enterprise__name", "region__name")
 
 
 @login_required
@@ -671,7 +626,7 @@ def accident_list(request):
             "page": page,
             "grades": Grade.choices,
             "sectors": Sector.objects.order_by("path").values_list("code", "name"),
-            "query": _query(request),
+            "query": query_without_page(request),
             "may_read_cases": vis.role in CASE_READERS,
         },
     )
@@ -730,7 +685,7 @@ def _hazard_filters(request, vis):
     sector = request.GET.get("sector", "")
     if sector:
         qs = qs.filter(sector__code=sector)
-    return _text_search(qs, request, "code", "title", "enterprise__name")
+    return text_search(qs, request, "code", "title", "enterprise__name")
 
 
 @login_required
@@ -750,7 +705,7 @@ def hazard_list(request):
             "states": HazardState.choices,
             "levels": HazardLevel.choices,
             "sectors": Sector.objects.order_by("path").values_list("code", "name"),
-            "query": _query(request),
+            "query": query_without_page(request),
             "filters": request.GET,
             "may_report": vis.role in HAZARD_REPORTERS,
         },
@@ -788,7 +743,7 @@ def enterprise_list(request):
         )
         .order_by("path")
     )
-    enterprises = _text_search(enterprises, request, "code", "name")
+    enterprises = text_search(enterprises, request, "code", "name")
     sector = request.GET.get("sector", "")
     if sector:
         enterprises = enterprises.filter(sectors__code=sector)
@@ -803,7 +758,7 @@ def enterprise_list(request):
         "accountability/enterprise_list.html",
         {
             "page": page,
-            "query": _query(request),
+            "query": query_without_page(request),
             "filters": request.GET,
             "sectors": Sector.objects.order_by("path").values_list("code", "name"),
             "regions": Region.objects.filter(units__in=vis.enterprises().values("pk"))
@@ -917,16 +872,16 @@ def case_list(request):
     state = request.GET.get("state", "")
     if state in CaseState.values:
         qs = qs.filter(state=state)
-    qs = _text_search(qs, request, "code", "title", "accident__code", "hazard__code")
+    qs = text_search(qs, request, "code", "title", "accident__code", "hazard__code")
     qs = qs.annotate(n_records=Count("records"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     today = _today()
     for case in page:
-        case.investigation_overdue = case_investigation_overdue(case, today)
+        case.investigation_overdue = case.is_investigation_overdue(today)
     return render_page(
         request,
         "accountability/case_list.html",
-        {"page": page, "states": CaseState.choices, "state": state, "query": _query(request)},
+        {"page": page, "states": CaseState.choices, "state": state, "query": query_without_page(request)},
     )
 
 
@@ -1035,7 +990,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "education_form": bound.get("education_form") or EducationForm(),
         "subject_form": bound.get("subject_form") or AddSubjectForm(vis=vis),
         "close_refused": bound.get("close_refused"),
-        "investigation_overdue": case_investigation_overdue(case, _today()),
+        "investigation_overdue": case.is_investigation_overdue(_today()),
         "action_errors": bound.get("action_errors"),
     }
     return render_page(request, "accountability/case_workbench.html", context, status=status)

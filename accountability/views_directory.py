@@ -18,9 +18,10 @@ from responsibility.models import Duty, Position, Tenure, UnitKind
 from responsibility.permissions import request_visibility
 from responsibility.views import render_page
 
+from .listing import query_without_page
 from .models import AccountabilityRecord
 from .pickers import search
-from .views import CASE_READERS, _query, visible_cases
+from .views import CASE_READERS, visible_cases
 
 
 @login_required
@@ -37,7 +38,7 @@ def unit_list(request):
     return render_page(
         request,
         "accountability/unit_list.html",
-        {"page": page, "kinds": UnitKind.choices, "query": _query(request)},
+        {"page": page, "kinds": UnitKind.choices, "query": query_without_page(request)},
     )
 
 
@@ -97,7 +98,9 @@ def person_list(request):
     if text:
         qs = search(qs, "people", text)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render_page(request, "accountability/person_list.html", {"page": page, "query": _query(request)})
+    return render_page(
+        request, "accountability/person_list.html", {"page": page, "query": query_without_page(request)}
+    )
 
 
 @login_required

@@ -74,7 +74,16 @@ def timeline(hazard: Hazard) -> list[dict]:
     events = []
     for t in hazard.transitions.all():
         label = f"{t.get_from_state_display()} → {t.get_to_state_display()}" if t.from_state else "上报"
-        events.append({"at": t.at, "by": _user_name(t.by), "what": label, "note": t.note, "transition": t})
+        events.append(
+            {
+                "at": t.at,
+                "by": _user_name(t.by),
+                "what": label,
+                "note": t.note,
+                "transition": t,
+                "evidence_name": os.path.basename(t.evidence.name) if t.evidence else "",
+            }
+        )
     for e in hazard.extensions.all():
         events.append(
             {
