@@ -91,7 +91,7 @@ class PositionTenureInline(admin.TabularInline):
     model = Tenure
     formset = TenureFormSet
     fk_name = "position"
-    fields = ("person", "start", "end")
+    fields = ("person", "start", "end", "document")
     autocomplete_fields = ("person",)
     extra = 0
     show_change_link = True
@@ -103,7 +103,7 @@ class PersonTenureInline(admin.TabularInline):
     model = Tenure
     formset = TenureFormSet
     fk_name = "person"
-    fields = ("position", "start", "end")
+    fields = ("position", "start", "end", "document")
     autocomplete_fields = ("position",)
     extra = 0
     show_change_link = True
