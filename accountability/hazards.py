@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from responsibility.models import Unit, UnitKind
 
+from .evidence import check_evidence
 from .models import (
     ExtensionDecision,
     ExtensionRequest,
@@ -106,6 +107,8 @@ def submit_rectification(
 ) -> Hazard:
     """rectifying → submitted: the enterprise applies to close (销号申请); starts the 10-day review clock."""
     on = on or timezone.localdate()
+    if evidence:
+        check_evidence(evidence)
     with transaction.atomic():
         locked = _move(
             hazard,

@@ -637,6 +637,11 @@ class Case(models.Model):
             investigation_due(self.event_day, self.investigation_extension_days) if self.accident_id else None
         )
 
+    def is_investigation_overdue(self, today: dt.date) -> bool:
+        """调查期限 passed with no report submitted, on an open case (493号令 Art 29)."""
+        due = self.investigation_due
+        return bool(due and not self.is_closed and self.report_submitted_on is None and due < today)
+
     @property
     def reply_due(self) -> dt.date | None:
         return reply_due(self.report_submitted_on, self.grade) if self.report_submitted_on else None

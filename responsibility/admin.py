@@ -93,7 +93,7 @@ class PositionTenureInline(admin.TabularInline):
     model = Tenure
     formset = TenureFormSet
     fk_name = "position"
-    fields = ("person", "start", "end")
+    fields = ("person", "start", "end", "document")
     autocomplete_fields = ("person",)
     extra = 0
     show_change_link = True
@@ -105,7 +105,7 @@ class PersonTenureInline(admin.TabularInline):
     model = Tenure
     formset = TenureFormSet
     fk_name = "person"
-    fields = ("position", "start", "end")
+    fields = ("position", "start", "end", "document")
     autocomplete_fields = ("position",)
     extra = 0
     show_change_link = True

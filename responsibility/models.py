@@ -357,6 +357,8 @@ class Tenure(models.Model):
     )
     start = models.DateField("任职起", validators=[validate_day])
     end = models.DateField("任职止（不含）", null=True, blank=True, validators=[validate_day])
+    # The appointment (任职文件), shown beside the person wherever a trace names them.
+    document = models.CharField("任职文件", max_length=200, blank=True, validators=[validate_clean_text])
     history = HistoricalRecords()
 
     objects = PeriodQuerySet.as_manager()

@@ -241,7 +241,7 @@ class TenureResource(DutyChainResource):
         model = Tenure
         import_id_fields = ("position", "start")
         instance_loader_class = ModelInstanceLoader
-        fields = ("person", "position", "start", "end")
+        fields = ("person", "position", "start", "end", "document")
         export_order = fields
 
     def get_queryset(self):

@@ -211,7 +211,7 @@ def listing(role, code):
 
 def evidence_upload(role, code):
     return {
-        "evidence": SimpleUploadedFile("after.jpg", b"after", content_type="image/jpeg"),
+        "evidence": SimpleUploadedFile("after.jpg", b"\xff\xd8\xff\xe0after", content_type="image/jpeg"),
         "note": "已整改",
     }
 
