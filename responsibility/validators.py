@@ -104,22 +104,47 @@ validate_code = RegexValidator(r"^[A-Za-z0-9_.\-]+$", "编码只能包含字母�
 count_validators = [MinValueValidator(0), MaxValueValidator(MAX_COUNT)]
 
 
+# Extension → the signatures its content may start with (docx/xlsx are zip containers).
+EVIDENCE_SIGNATURES = {
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "pdf": (b"%PDF-",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+}
+
+
 @deconstructible
 class EvidenceFileValidator:
-    """整改证明材料: a photo, scan, document or spreadsheet, within the configured size
-    (settings.DUTYCHAIN EVIDENCE_MAX_BYTES and EVIDENCE_EXTENSIONS, read when a file is checked)."""
+    """整改证明材料: a photo, a PDF or an office document, not empty and within the configured size
+    (settings.DUTYCHAIN EVIDENCE_MAX_BYTES and EVIDENCE_EXTENSIONS, read when a file is checked). The type
+    is read from the file's first bytes, not trusted from its name or the browser's content type."""
 
     def __call__(self, file):
         from django.conf import settings
 
         limit = settings.DUTYCHAIN["EVIDENCE_MAX_BYTES"]
-        allowed = settings.DUTYCHAIN["EVIDENCE_EXTENSIONS"]
+        allowed = [ext for ext in settings.DUTYCHAIN["EVIDENCE_EXTENSIONS"] if ext in EVIDENCE_SIGNATURES]
         name = getattr(file, "name", "") or ""
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if extension not in allowed:
-            raise ValidationError(f"证明材料须为以下类型之一：{'、'.join(allowed)}", code="file_type")
-        if (getattr(file, "size", 0) or 0) > limit:
-            raise ValidationError(f"证明材料不能超过 {limit // (1024 * 1024)} MB", code="file_size")
+            raise ValidationError(
+                f"证明材料只接受 {'、'.join(e.upper() for e in allowed)} 文件", code="file_type"
+            )
+        size = getattr(file, "size", 0) or 0
+        if size == 0:
+            raise ValidationError("证明材料是空文件", code="file_empty")
+        if size > limit:
+            raise ValidationError(
+                f"证明材料不能超过 {limit / 1048576:g} MB（本文件 {size / 1048576:.1f} MB）",
+                code="file_size",
+            )
+        file.seek(0)
+        head = file.read(16)
+        file.seek(0)
+        if not head.startswith(EVIDENCE_SIGNATURES[extension]):
+            raise ValidationError(f"文件内容不是 {extension.upper()} 格式", code="file_content")
 
     def __eq__(self, other):
         return isinstance(other, EvidenceFileValidator)

@@ -166,7 +166,8 @@ DUTYCHAIN = {
     "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,
     # Production puts /api/schema/ and /api/docs/ behind login.
     "API_DOCS_LOGIN_REQUIRED": False,
-    "EVIDENCE_EXTENSIONS": ["jpg", "jpeg", "png", "gif", "webp", "pdf", "doc", "docx", "xls", "xlsx", "txt"],
+    # Each checked by its first bytes (responsibility.validators.EVIDENCE_SIGNATURES).
+    "EVIDENCE_EXTENSIONS": ["jpg", "jpeg", "png", "pdf", "docx", "xlsx"],
 }
 
 REST_FRAMEWORK = {

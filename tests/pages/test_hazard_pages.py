@@ -142,7 +142,7 @@ def test_evidence_of_the_wrong_type_is_refused_on_the_form(login, rectifying, na
 
 
 def test_evidence_over_the_size_limit_is_refused(login, rectifying, settings):
-    settings.DUTYCHAIN_EVIDENCE_MAX_BYTES = 1024 * 1024
+    settings.DUTYCHAIN = {**settings.DUTYCHAIN, "EVIDENCE_MAX_BYTES": 1024 * 1024}
     big = jpeg(content=b"\xff\xd8\xff\xe0" + b"0" * (1024 * 1024 + 1))
     response = login("enterprise").post(url("hazard_submit", rectifying.code), {"evidence": big})
     assert response.status_code == 400 and "不能超过 1 MB" in response.content.decode()

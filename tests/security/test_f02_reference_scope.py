@@ -81,5 +81,6 @@ def test_an_investigator_cannot_add_a_subject_outside_the_region(world, client, 
     )
     tried["pages: references outside scope"] += 1
     assert page.status_code == 400
-    assert f"编码 {code} 不存在".encode() in page.content
+    # One and the same form error for a code that does not exist and one outside scope (DESIGN §1).
+    assert f"“{code}”不存在或不在您的查看范围内".encode() in page.content
     assert AccountabilityRecord.objects.count() == before

@@ -91,7 +91,9 @@ def test_pages_carry_a_content_security_policy_and_signed_in_ones_are_not_stored
 def test_evidence_uploads_have_a_type_and_size_limit(world, settings, name, size, accepted, tried):
     settings.DUTYCHAIN = {**settings.DUTYCHAIN, "EVIDENCE_MAX_BYTES": 2_000}
     hazard = start_rectification(hazard=Hazard.objects.get(code="HZ1"))
-    upload = SimpleUploadedFile(name, b"x" * size)
+    # Real signatures for the accepted types: the content must be what the name claims.
+    head = {"jpg": b"\xff\xd8\xff\xe0", "pdf": b"%PDF-1.7"}.get(name.rsplit(".", 1)[-1], b"")
+    upload = SimpleUploadedFile(name, head + b"x" * (size - len(head)))
     response = world.clients["enterprise"].post(
         f"/api/v1/hazards/{hazard.code}/submit/", {"evidence": upload}, format="multipart"
     )
