@@ -16,6 +16,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 
 from .models import Duty, DutyType, Person, Position, Region, RegionLevel, Sector, Tenure, Unit, UnitKind
+from .spreadsheets import escape_text, unescape_text
 
 SEPARATORS = re.compile(r"[,，;；|\s]+")
 
@@ -116,6 +117,14 @@ class DutyChainResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
+
+    def export_field(self, field, instance, **kwargs):
+        # Formula-like text (=, +, -, @, tab, CR) leaves as text, in CSV and Excel alike.
+        return escape_text(super().export_field(field, instance, **kwargs))
+
+    def before_import_row(self, row, **kwargs):
+        for column, value in row.items():
+            row[column] = unescape_text(value)
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # One invalid row refuses the sheet: nothing of it is written.

@@ -185,6 +185,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "dutychain@loca
 
 GUARDIAN_RAISE_403 = True
 
+# django-import-export's own guard against formulas in downloads; our resources also escape every
+# formula-like cell (responsibility/spreadsheets.py), which this option alone does not (it strips one "=").
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
