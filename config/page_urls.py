@@ -22,6 +22,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
         name="password_change_done",
     ),
+    path("", include("accounts.urls")),
     path("", include("responsibility.urls")),
     path("", include("accountability.urls")),
 ]

@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "responsibility",
     "accountability",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +125,8 @@ DUTYCHAIN = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # API keys (accounts.ApiKey, hashed): `Authorization: Token <key>`.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -137,12 +139,21 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute", "api_token": "10/minute"},
 }
+
+# API keys: several per user, only their hash stored, valid until revoked.
+KNOX_TOKEN_MODEL = "accounts.ApiKey"
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "安全生产责任链 API",
-    "DESCRIPTION": "Duty chains, traces, 一案双查 cases and reminders.",
+    "DESCRIPTION": (
+        "Duty chains, traces, 一案双查 cases and reminders.\n\n"
+        '**认证**：脚本用 `POST /api/v1/auth/token/`（JSON `{"username", "password"}`）换取 API 密钥，'
+        "之后每个请求带 `Authorization: Token <密钥>`；网页“API 密钥”页（/account/api-keys/）可查看、命名和撤销。"
+        "浏览器中已登录的会话也可直接调用（写操作需 CSRF 令牌）。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
