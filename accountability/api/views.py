@@ -428,7 +428,7 @@ class AccidentViewSet(
 
 
 class TraceView(APIView):
-    """The duty chain of an event on its day, both tracks in DESIGN §3 order — the JSON of
+    """The duty chain of an event on its day, both tracks in chain order — the JSON of
     `manage.py trace --json`. Either `accident` or `hazard`, or `enterprise` (with optional `unit`
     and `post`) or `region`, plus `sector`, `date` and optionally `grade`."""
 
