@@ -44,10 +44,12 @@ CHANGE_REASON = "import_scenario"
 
 
 class ScenarioError(Exception):
-    """The document is refused; `problems` are one line each."""
+    """The document is refused; `problems` are one line each; `located` says, where known, the
+    (section, item index, field, message) of each, for callers that point at a sheet's row and column."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], located: list[tuple[str, int, str, str]] | None = None):
         self.problems = problems
+        self.located = located or []
         super().__init__("\n".join(problems))
 
 
@@ -129,7 +131,15 @@ def check_schema(doc) -> None:
     )
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]])
+        located = []
+        for error in errors[:50]:
+            path = list(error.absolute_path)
+            if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int):
+                field_name = str(path[2]) if len(path) > 2 else ""
+                if error.validator == "required" and "'" in error.message:
+                    field_name = error.message.split("'")[1]
+                located.append((path[0], path[1], field_name, error.message))
+        raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]], located)
 
 
 def _check_field_values(ctx: ImportContext) -> None:
@@ -199,6 +209,7 @@ MODEL_OF_SECTION: dict[str, type[models.Model]] = {
 class ImportContext:
     doc: dict
     problems: list[str] = field(default_factory=list)
+    located: list[tuple[str, int, str, str]] = field(default_factory=list)
     # code -> object, for what is in the database already (filled by `prefetch`) and then what was written.
     objects: dict[str, dict[str, models.Model]] = field(default_factory=lambda: defaultdict(dict))
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -219,6 +230,7 @@ class ImportContext:
 
     def problem(self, section: str, index: int, item: dict, field_name: str, message: str) -> None:
         self.problems.append(f"{item_label(section, index, item)} field {field_name}: {message}")
+        self.located.append((section, index, field_name, message))
 
     def known(self, section: str, code: str) -> bool:
         return code in self.doc_codes(section) or code in self.objects[section]
@@ -878,7 +890,14 @@ for _name, _validate, _write in [
 
 def import_scenario(text: str, progress: Callable[[str], None] | None = None) -> ImportContext:
     """Validate the whole document, then write it all in one transaction; raise ScenarioError to refuse."""
-    doc = parse_document(text)
+    return import_document(parse_document(text), progress)
+
+
+def import_document(
+    doc, progress: Callable[[str], None] | None = None, *, dry_run: bool = False
+) -> ImportContext:
+    """`import_scenario` of a parsed document (the matrix workbook builds one from its sheets);
+    `dry_run` validates everything and writes nothing."""
     check_schema(doc)
     ctx = ImportContext(doc=doc, progress=progress or (lambda message: None))
     _prefetch_database(ctx)
@@ -889,7 +908,9 @@ def import_scenario(text: str, progress: Callable[[str], None] | None = None) ->
             section.validate(ctx)
     _check_field_values(ctx)
     if ctx.problems:
-        raise ScenarioError(ctx.problems)
+        raise ScenarioError(ctx.problems, ctx.located)
+    if dry_run:
+        return ctx
     ctx._parents.clear()  # writing moves nodes: parent maps are for validation only
     with transaction.atomic():
         for section in SECTIONS:

@@ -80,8 +80,8 @@ def assert_no_formula_csv(content: bytes) -> int:
     return seen
 
 
-def test_the_ledgers_keep_formula_like_titles_as_text(hostile_county):
-    for url in ("/hazards/ledger.xlsx", "/accidents/ledger.xlsx"):
+def test_the_ledgers_and_the_matrix_workbook_keep_formula_like_text_as_text(hostile_county):
+    for url in ("/hazards/ledger.xlsx", "/accidents/ledger.xlsx", "/matrix/workbook.xlsx"):
         response = hostile_county.get(url)
         assert response.status_code == 200
         assert assert_no_formula_xlsx(response.content) > 0, url
