@@ -13,18 +13,25 @@ from .forms import NewApiKeyForm
 from .selectors import api_keys_of
 from .services import client_address, issue_api_key, revoke_api_key
 
+NEW_TOKEN = "new_api_key"
+
 
 @login_required
 def api_keys(request):
-    """GET lists the keys; POST creates one and shows it, this once."""
+    """GET lists the keys (and, once, a key just created); POST creates one, then redirects, so a
+    reload neither makes another key nor shows this one again."""
     form = NewApiKeyForm(request.POST or None)
-    new_token = None
     if request.method == "POST" and form.is_valid():
-        _key, new_token = issue_api_key(
+        _key, token = issue_api_key(
             user=request.user, name=form.cleaned_data["name"], via="page", address=client_address(request)
         )
-        form = NewApiKeyForm()
-    context = {"form": form, "keys": api_keys_of(request.user), "new_token": new_token}
+        request.session[NEW_TOKEN] = token
+        return redirect("accounts:api_keys")
+    context = {
+        "form": form,
+        "keys": api_keys_of(request.user),
+        "new_token": request.session.pop(NEW_TOKEN, None),
+    }
     return render_page(request, "accounts/api_keys.html", context)
 
 
