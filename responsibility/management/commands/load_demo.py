@@ -84,7 +84,10 @@ class Command(BaseCommand):
         if database_is_empty() or reload:
             call_command("import_scenario", str(DEMO_FILE), quiet=True, stdout=self.stdout)
         else:
-            self.stdout.write("数据库已有数据：不导入示例（--reload 可强制导入，会覆盖示例数据中的修改）。")
+            self.stdout.write(
+                "the database has data already: the example is not imported "
+                "(--reload imports it again and reverts edits of its rows)"
+            )
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         with transaction.atomic():
             created = create_demo_users(password, keep_existing=True)
@@ -92,7 +95,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"new demo accounts ({', '.join(created)}), password: {password}")
             )
-            self.stdout.write("（密码只在创建时显示这一次；忘记后用 manage.py changepassword 用户名 重设）")
+            self.stdout.write("(shown only this once; to reset: manage.py changepassword USERNAME)")
         else:
             self.stdout.write(
                 "demo accounts exist already; their passwords are unchanged (manage.py changepassword NAME to reset)."
