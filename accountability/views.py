@@ -446,6 +446,14 @@ class Traced:
 
 
 def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
+    """The event of the form, with the links this user may see (an enterprise: its own and supervision)."""
+    traced = _traced_event(form, vis)
+    if traced is not None:
+        traced.links = vis.visible_links(traced.links)
+    return traced
+
+
+def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
     data = form.cleaned_data
     if data.get("accident"):
         accident = in_scope_or_form_error(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_change/done/", PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("lookup/<str:kind>/", lookup, name="lookup"),
+    path("", include("accounts.urls")),
     path("", include("responsibility.urls")),
     path("", include("accountability.urls")),
 ]

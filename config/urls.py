@@ -6,10 +6,6 @@ from responsibility.api.permissions import DocsAccess
 
 DOCS = {"permission_classes": [DocsAccess]}
 
-admin.site.site_header = "安全生产责任链管理"
-admin.site.site_title = "安全生产责任链"
-admin.site.index_title = "责任体系与追责管理"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -389,7 +389,8 @@ class Tenure(models.Model):
         super().clean()
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "任职止必须晚于任职起"})
-        if self.position_id and self.start:
+        # The admin's tenure formset checks overlaps itself, across the rows of one save (a handover).
+        if self.position_id and self.start and not getattr(self, "overlap_checked_by_formset", False):
             clash = (
                 Tenure.objects.filter(position_id=self.position_id)
                 .exclude(pk=self.pk)
@@ -484,9 +485,16 @@ class Duty(models.Model):
         """The unit that owes the duty: the holder unit, or the holder position's unit."""
         return self.holder_unit if self.holder_unit_id else self.holder_position.unit
 
+    def _holds(self, name: str) -> bool:
+        field = self._meta.get_field(name)
+        return getattr(self, field.attname) is not None or (
+            field.is_cached(self) and field.get_cached_value(self) is not None
+        )
+
     def clean(self):
         super().clean()
-        if bool(self.holder_position_id) == bool(self.holder_unit_id):
+        # An inline on a post or unit not saved yet sets the holder object before it has a key.
+        if self._holds("holder_position") == self._holds("holder_unit"):
             raise ValidationError(
                 {"holder_position": f"{self.code}: 责任主体必须是一个岗位或一个单位（二选一）"}
             )

@@ -24,6 +24,7 @@ from .models import (
     RegionGroupObjectPermission,
     RegionUserObjectPermission,
     Tenure,
+    Track,
     Unit,
     UnitGroupObjectPermission,
     UnitKind,
@@ -123,6 +124,21 @@ class Visibility:
         if self.role == Role.ENTERPRISE:
             return qs.filter(by_enterprise)
         return qs.filter(by_enterprise | by_grant)
+
+    def visible_links(self, links: list) -> list:
+        """DESIGN §1: an enterprise sees its own links and the supervision track of its events; other
+        enterprises' links (parties, actors, their permits and inspections) are left out."""
+        if self.role != Role.ENTERPRISE:
+            return links
+        return [
+            link
+            for link in links
+            if (
+                link.enterprise.pk in self.enterprise_ids
+                if link.enterprise
+                else link.track == Track.SUPERVISION
+            )
+        ]
 
     def sees_enterprise(self, enterprise: Unit) -> bool:
         return self.everything or self.enterprises().filter(pk=enterprise.pk).exists()

@@ -50,10 +50,12 @@ CHANGE_REASON = "import_scenario"
 
 
 class ScenarioError(Exception):
-    """The document is refused; `problems` are one line each."""
+    """The document is refused; `problems` are one line each; `located` says, where known, the
+    (section, item index, field, message) of each, for callers that point at a sheet's row and column."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], located: list[tuple[str, int, str, str]] | None = None):
         self.problems = problems
+        self.located = located or []
         super().__init__("\n".join(problems))
 
 
@@ -118,7 +120,15 @@ def check_schema(doc) -> None:
     )
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]])
+        located = []
+        for error in errors[:50]:
+            path = list(error.absolute_path)
+            if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int):
+                field_name = str(path[2]) if len(path) > 2 else ""
+                if error.validator == "required" and "'" in error.message:
+                    field_name = error.message.split("'")[1]
+                located.append((path[0], path[1], field_name, error.message))
+        raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]], located)
 
 
 def _check_field_values(ctx: ImportContext) -> None:
@@ -227,6 +237,7 @@ MODEL_OF_SECTION: dict[str, type[models.Model]] = {
 class ImportContext:
     doc: dict
     problems: list[str] = field(default_factory=list)
+    located: list[tuple[str, int, str, str]] = field(default_factory=list)
     # code -> object, for what is in the database already (filled by `prefetch`) and then what was written.
     objects: dict[str, dict[str, models.Model]] = field(default_factory=lambda: defaultdict(dict))
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -249,6 +260,7 @@ class ImportContext:
 
     def problem(self, section: str, index: int, item: dict, field_name: str, message: str) -> None:
         self.problems.append(f"{item_label(section, index, item)} field {field_name}: {message}")
+        self.located.append((section, index, field_name, message))
 
     def known(self, section: str, code: str) -> bool:
         return code in self.doc_codes(section) or code in self.objects[section]
@@ -1013,35 +1025,62 @@ def import_scenario(
 
     Every run, refused or imported, leaves an ImportRun: who, when, the file's hash and what changed.
     """
+    encoded = text.encode("utf-8", "surrogatepass")
     run = ImportRun(
         by=by,
         os_user=os_user[:150],
         source=source[:500],
-        sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
-        size=len(text.encode("utf-8", "surrogatepass")),
+        sha256=hashlib.sha256(encoded).hexdigest(),
+        size=len(encoded),
     )
     try:
-        ctx = _validated(text, progress)
+        doc = parse_document(text)
     except ScenarioError as exc:
-        run.outcome, run.problems = ImportOutcome.REFUSED, exc.problems[:50]
-        run.save()
+        _refused(run, exc)
         raise
+    return import_document(doc, progress, run=run, by=by)
+
+
+def import_document(
+    doc,
+    progress: Callable[[str], None] | None = None,
+    *,
+    dry_run: bool = False,
+    run: ImportRun | None = None,
+    by=None,
+) -> ImportContext:
+    """`import_scenario` of a parsed document (the matrix workbook builds one from its sheets);
+    `dry_run` validates everything and writes nothing; `run`, when given, is the audit row it completes."""
+    try:
+        ctx = _validated(doc, progress)
+    except ScenarioError as exc:
+        if run is not None:
+            _refused(run, exc)
+        raise
+    if dry_run:
+        return ctx
     ctx.by = by
+    ctx._parents.clear()  # writing moves nodes: parent maps are for validation only
     with transaction.atomic():
         for section in SECTIONS:
             if ctx.items(section.name):
                 section.write(ctx)
-        run.outcome = ImportOutcome.IMPORTED
-        run.counts = {section: list(pair) for section, pair in ctx.counts.items()}
-        run.created = sum(n for n, _ in ctx.counts.values())
-        run.changed = sum(c for _, c in ctx.counts.values())
-        run.save()
+        if run is not None:
+            run.outcome = ImportOutcome.IMPORTED
+            run.counts = {section: list(pair) for section, pair in ctx.counts.items()}
+            run.created = sum(n for n, _ in ctx.counts.values())
+            run.changed = sum(c for _, c in ctx.counts.values())
+            run.save()
     ctx.run = run
     return ctx
 
 
-def _validated(text: str, progress: Callable[[str], None] | None) -> ImportContext:
-    doc = parse_document(text)
+def _refused(run: ImportRun, exc: ScenarioError) -> None:
+    run.outcome, run.problems = ImportOutcome.REFUSED, exc.problems[:50]
+    run.save()
+
+
+def _validated(doc, progress: Callable[[str], None] | None) -> ImportContext:
     problems = _text_problems(doc)
     if problems:
         raise ScenarioError(problems[:50])
@@ -1056,6 +1095,5 @@ def _validated(text: str, progress: Callable[[str], None] | None) -> ImportConte
         for section in SECTIONS:
             section.validate(ctx)
     if ctx.problems:
-        raise ScenarioError(ctx.problems)
-    ctx._parents.clear()  # writing moves nodes: parent maps are for validation only
+        raise ScenarioError(ctx.problems, ctx.located)
     return ctx

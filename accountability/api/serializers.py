@@ -492,7 +492,7 @@ class TraceQuerySerializer(serializers.Serializer):
 
 
 class TraceSerializer(serializers.Serializer):
-    """The JSON of `manage.py trace --json` (DESIGN §4)."""
+    """The JSON of `manage.py trace --json`."""
 
     enterprise = serializers.CharField(allow_null=True)
     region = serializers.CharField()

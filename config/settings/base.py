@@ -28,14 +28,14 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.DutyChainAdminConfig",  # django.contrib.admin with 责任体系 first
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -47,13 +47,14 @@ INSTALLED_APPS = [
     "csp",
     "responsibility",
     "accountability",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "responsibility.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # No LocaleMiddleware: the product speaks Chinese whatever the browser asks for (admin included).
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,6 +113,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the admin strings Django's own Chinese catalogue lacks
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -172,7 +174,8 @@ DUTYCHAIN = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # API keys (accounts.ApiKey, hashed): `Authorization: Token <key>`.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -190,12 +193,24 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute", "api_token": "10/minute"},
 }
+
+# API keys: several per user, only their hash stored, valid until revoked.
+KNOX_TOKEN_MODEL = "accounts.ApiKey"
+# knox's own migrations create its default token table even when the model is swapped; that stray
+# table (with a key to auth_user) breaks PostgreSQL's TRUNCATE in flush. Our model has its migration.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "安全生产责任链 API",
-    "DESCRIPTION": "Duty chains, traces, 一案双查 cases and reminders.",
+    "DESCRIPTION": (
+        "Duty chains, traces, 一案双查 cases and reminders.\n\n"
+        '**认证**：脚本用 `POST /api/v1/auth/token/`（JSON `{"username", "password"}`）换取 API 密钥，'
+        "之后每个请求带 `Authorization: Token <密钥>`；网页“API 密钥”页（/account/api-keys/）可查看、命名和撤销。"
+        "浏览器中已登录的会话也可直接调用（写操作需 CSRF 令牌）。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -237,6 +252,11 @@ EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backend
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "dutychain@localhost")
 
 GUARDIAN_RAISE_403 = True
+
+# django-import-export's own guard against formulas in downloads; our resources also escape every
+# formula-like cell (responsibility/spreadsheets.py), which this option alone does not (it strips one "=").
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,

@@ -264,5 +264,15 @@ class CoverageSerializer(serializers.Serializer):
     overlaps = OverlapSerializer(many=True)
 
 
+class MyDutiesQuerySerializer(serializers.Serializer):
+    enterprise = serializers.RegexField(
+        r"^[A-Za-z0-9_.\-]+$",
+        max_length=64,
+        required=False,
+        help_text="企业编码（用户代表多个企业时；默认第一个）",
+    )
+    date = DayField(required=False, help_text="YYYY-MM-DD：按这一天的在岗人员和责任，默认今日")
+
+
 class CoverageQuerySerializer(serializers.Serializer):
     date = DayField(required=False, help_text="YYYY-MM-DD，默认今日")
