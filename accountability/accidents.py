@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from .cases import extend_case_to_grade
 from .grading import grade_rank, late_report_window_days, within_late_report_window
@@ -114,12 +115,21 @@ def record_accident(
     with transaction.atomic():
         accident._history_user = by
         accident.save()
-        EventParty.objects.bulk_create(
-            EventParty(accident=accident, enterprise=enterprise, role=role, order=i)
-            for i, (enterprise, role) in enumerate(parties)
+        # With history: who named which party or actor, and when.
+        bulk_create_with_history(
+            [
+                EventParty(accident=accident, enterprise=enterprise, role=role, order=i)
+                for i, (enterprise, role) in enumerate(parties)
+            ],
+            EventParty,
+            default_user=by,
         )
-        EventActor.objects.bulk_create(
-            EventActor(accident=accident, person=person, role=role, order=i)
-            for i, (person, role) in enumerate(actors)
+        bulk_create_with_history(
+            [
+                EventActor(accident=accident, person=person, role=role, order=i)
+                for i, (person, role) in enumerate(actors)
+            ],
+            EventActor,
+            default_user=by,
         )
     return accident

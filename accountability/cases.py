@@ -19,7 +19,7 @@ from responsibility.chain import EARLIER, EVENT_DAY, REACH_BY_GRADE, Link
 from responsibility.models import LEVEL_RANK, CadreAuthority, DutyType, Person, Position, Track, Unit
 
 from .events import accident_event, hazard_event, load_accident, load_hazard
-from .grading import INVESTIGATION_EXTENSION_MAX_DAYS
+from .grading import INVESTIGATION_DAYS, INVESTIGATION_EXTENSION_MAX_DAYS
 from .measures import BY_CODE as MEASURE_KINDS
 from .measures import CRIMINAL_ARTICLES, SUBJECT_KIND_LABELS, SubjectKind
 from .models import (
@@ -193,7 +193,12 @@ def _case_fields(accident: Accident | None, hazard: Hazard | None) -> dict:
 
 
 def open_case(
-    *, accident: Accident | None = None, hazard: Hazard | None = None, by=None, today: dt.date | None = None
+    *,
+    accident: Accident | None = None,
+    hazard: Hazard | None = None,
+    by=None,
+    today: dt.date | None = None,
+    change_reason: str = "",
 ) -> OpenedCase:
     """Open the case of an accident or an overdue hazard, or return the one already open.
 
@@ -217,7 +222,11 @@ def open_case(
     links = _chain_for_case(traced, loaded)
     try:
         with transaction.atomic():
-            case = Case.objects.create(**_case_fields(accident, hazard), opened_by=by, **source)
+            case = Case(**_case_fields(accident, hazard), opened_by=by, **source)
+            case._history_user = by
+            if change_reason:
+                case._change_reason = change_reason
+            case.save(force_insert=True)
             AccountabilityRecord.objects.bulk_create(records_from_links(case, links))
     except IntegrityError:
         winner = Case.objects.filter(**source).first()
@@ -326,6 +335,7 @@ def add_subject(
             origin=origin,
             subject_type=subject_type,
             added_reason=reason,
+            added_by=by,
             order=(case.records.aggregate(m=Max("order"))["m"] or 0) + 1,
         )
         record.full_clean()
@@ -766,8 +776,9 @@ def set_investigation_period(*, case: Case, days: int, by=None) -> Case:
     """特别重大: the State Council sets the investigation period (days from the accident)."""
     if case.grade != "especially_major":
         raise ValidationError({"days": "只有特别重大事故由国务院确定调查期限"})
-    if not 1 <= days <= 3650:
-        raise ValidationError({"days": "调查期限须在 1 至 3650 天之间"})
+    if not INVESTIGATION_DAYS <= days <= 3650:
+        # A longer period than Art 29's (the dashboard narrows overdue cases by the 60 days).
+        raise ValidationError({"days": f"调查期限须在 {INVESTIGATION_DAYS} 至 3650 天之间"})
     with transaction.atomic():
         _require_open(case)
         case.set_period_days = days

@@ -10,39 +10,19 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import PatternFill
 
 from responsibility.models import PartyRole
+from responsibility.spreadsheets import SheetData, write_workbook
 
 # ---- Excel ledgers ---------------------------------------------------------------------------------
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 OVERDUE_FILL = PatternFill("solid", fgColor="F8D7DA")
 
 
 def _workbook(title: str, headers: list[tuple[str, int]], rows, highlight=None) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append([h for h, _ in headers])
-    for i, (_, width) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-        cell = ws.cell(row=1, column=i)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for values, mark in rows:
-        ws.append(values)
-        if mark and highlight is not None:
-            for cell in ws[ws.max_row]:
-                cell.fill = highlight
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = ws.dimensions
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    marked = ((values, highlight if mark else None) for values, mark in rows)
+    return write_workbook([SheetData(title, headers, marked)])
 
 
 def _local(value: dt.datetime | None):

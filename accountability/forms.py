@@ -8,13 +8,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from responsibility.models import DutyType, Person, Position, Track, Unit
+from responsibility.models import DutyType, Track
+from responsibility.permissions import Visibility
 
 from .grading import Grade
 from .measures import BY_CODE as MEASURE_KINDS
 from .measures import CRIMINAL_ARTICLES
 from .measures import choices as measure_choices
 from .models import Category, Finding
+from .pickers import PickField, scoped
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,8 +47,22 @@ class TraceForm(forms.Form):
     grade = forms.ChoiceField(
         label="事故等级", required=False, choices=[("", "（无：按县级追溯）"), *Grade.choices]
     )
-    unit = forms.CharField(label="事发车间/班组编码", required=False, max_length=64)
-    post = forms.CharField(label="事发岗位编码", required=False, max_length=64)
+    unit = forms.CharField(
+        label="事发车间/班组",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "pick-units", "data-pick": "units", "autocomplete": "off"}),
+        help_text="名称或编码",
+    )
+    post = forms.CharField(
+        label="事发岗位",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"list": "pick-positions", "data-pick": "positions", "autocomplete": "off"}
+        ),
+        help_text="名称或编码",
+    )
 
     def __init__(self, *args, sectors=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +88,8 @@ class TraceForm(forms.Form):
 
 
 class FindingForm(forms.Form):
-    finding = forms.ChoiceField(label="认定结论", choices=Finding.choices)
+    # Starts with no outcome: an investigator chooses one, never accepts a default.
+    finding = forms.ChoiceField(label="认定结论", choices=[("", "—请选择—"), *Finding.choices])
     category = forms.ChoiceField(
         label="责任类别",
         required=False,
@@ -165,25 +182,21 @@ class AddSubjectForm(forms.Form):
     types = forms.MultipleChoiceField(
         label="责任类型", choices=DutyType.choices, widget=forms.SelectMultiple(attrs={"size": 4})
     )
-    unit = forms.CharField(label="单位编码", required=False, max_length=64)
-    position = forms.CharField(label="岗位编码", required=False, max_length=64)
-    person = forms.CharField(label="人员编码", required=False, max_length=64)
+    unit = PickField(kind="units", label="单位", required=False, help_text="名称或编码")
+    position = PickField(kind="positions", label="岗位", required=False, help_text="名称或编码")
+    person = PickField(kind="people", label="人员", required=False, help_text="姓名或编码")
     reason = forms.CharField(label="增列理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, vis: Visibility, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only what the investigator may see: an unknown code and one outside scope read the same.
+        self.fields["unit"].queryset = scoped(vis, "units").select_related("region")
+        self.fields["position"].queryset = scoped(vis, "positions").select_related("unit__region")
+        # People in scope, and people who hold no post anywhere (a landlord, a de facto controller).
+        self.fields["person"].queryset = vis.actors()
 
     def clean(self):
         data = super().clean()
-        for name, model in (("unit", Unit), ("position", Position), ("person", Person)):
-            code = (data.get(name) or "").strip()
-            if not code:
-                data[name] = None
-                continue
-            qs = model.objects.select_related("unit__region") if model is Position else model.objects
-            if model is Unit:
-                qs = qs.select_related("region")
-            obj = qs.filter(code=code).first()
-            if obj is None:
-                self.add_error(name, f"编码 {code} 不存在")
-            data[name] = obj
         if not self.errors and data.get("unit") is None and data.get("person") is None:
             if data.get("position") is None:
                 raise ValidationError("增列的责任主体须有单位或人员")

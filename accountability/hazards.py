@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from responsibility.models import Unit, UnitKind
 
+from .evidence import check_evidence
 from .models import (
     ExtensionDecision,
     ExtensionRequest,
@@ -92,10 +93,22 @@ def start_rectification(*, hazard: Hazard, by=None, note: str = "") -> Hazard:
     return locked
 
 
+def _check_day_on_timeline(hazard: Hazard, field: str, on: dt.date, *, not_before: dt.date | None) -> None:
+    """A state-change date lies on the hazard's own timeline: not before the step it follows, not in the future."""
+    today = timezone.localdate()
+    if on > today:
+        raise ValidationError({field: f"{hazard.code}: 日期 {on} 晚于今日 {today}"})
+    if not_before is not None and on < not_before:
+        raise ValidationError({field: f"{hazard.code}: 日期 {on} 早于 {not_before}"})
+
+
 def submit_rectification(
     *, hazard: Hazard, by=None, note: str = "", evidence=None, on: dt.date | None = None
 ) -> Hazard:
     """rectifying → submitted: the enterprise applies to close (销号申请); starts the 10-day review clock."""
+    on = on or timezone.localdate()
+    if evidence:
+        check_evidence(evidence)
     with transaction.atomic():
         locked = _move(
             hazard,
@@ -104,17 +117,27 @@ def submit_rectification(
             note=note,
             evidence=evidence,
             allowed_from=(HazardState.RECTIFYING,),
+            check=lambda h: _check_day_on_timeline(h, "on", on, not_before=h.found_on),
         )
-        locked.submitted_on = on or timezone.localdate()
+        locked.submitted_on = on
         locked.save(update_fields=["state", "submitted_on"])
     return locked
 
 
 def verify_and_close(*, hazard: Hazard, by=None, note: str = "", on: dt.date | None = None) -> Hazard:
-    """submitted → closed (销号) after verification by the supervising side."""
+    """submitted → closed (销号) after verification by the supervising side: dated between the
+    application (销号申请) and today."""
+    on = on or timezone.localdate()
     with transaction.atomic():
-        locked = _move(hazard, HazardState.CLOSED, by=by, note=note, allowed_from=(HazardState.SUBMITTED,))
-        locked.closed_on = on or timezone.localdate()
+        locked = _move(
+            hazard,
+            HazardState.CLOSED,
+            by=by,
+            note=note,
+            allowed_from=(HazardState.SUBMITTED,),
+            check=lambda h: _check_day_on_timeline(h, "on", on, not_before=h.submitted_on or h.found_on),
+        )
+        locked.closed_on = on
         locked.save(update_fields=["state", "closed_on"])
         HazardListing.objects.filter(hazard=locked, lifted_on__isnull=True).update(lifted_on=locked.closed_on)
     return locked

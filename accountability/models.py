@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -21,6 +22,14 @@ from responsibility.models import (
     Region,
     Sector,
     Unit,
+)
+from responsibility.validators import (
+    count_validators,
+    validate_clean_text,
+    validate_code,
+    validate_day,
+    validate_evidence,
+    validate_moment,
 )
 
 from .grading import Grade, grade_of, investigation_due, is_late_report, reply_due, review_due
@@ -60,8 +69,10 @@ class HazardQuerySet(CodedQuerySet):
 
 
 class Hazard(models.Model):
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    title = models.CharField("隐患描述", max_length=300, blank=True)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    title = models.CharField("隐患描述", max_length=300, blank=True, validators=[validate_clean_text])
     enterprise = models.ForeignKey(
         Unit,
         verbose_name="企业",
@@ -88,13 +99,13 @@ class Hazard(models.Model):
         on_delete=models.PROTECT,
         related_name="hazards",
     )
-    found_on = models.DateField("发现日期")
-    deadline = models.DateField("整改期限", db_index=True)
+    found_on = models.DateField("发现日期", validators=[validate_day])
+    deadline = models.DateField("整改期限", db_index=True, validators=[validate_day])
     # The deadline first set; approved extensions move `deadline` and keep their own rows.
     original_deadline = models.DateField("原定整改期限", null=True, blank=True, editable=False)
-    submitted_on = models.DateField("申请销号日期", null=True, blank=True)
+    submitted_on = models.DateField("申请销号日期", null=True, blank=True, validators=[validate_day])
     state = models.CharField("状态", max_length=12, choices=HazardState.choices, default=HazardState.REPORTED)
-    closed_on = models.DateField("销号日期", null=True, blank=True)
+    closed_on = models.DateField("销号日期", null=True, blank=True, validators=[validate_day])
     # 五到位: measures, responsibility, funds, deadline, contingency plan.
     measures = models.TextField("整改措施", blank=True)
     responsible_position = models.ForeignKey(
@@ -112,6 +123,7 @@ class Hazard(models.Model):
         "隐患形成日期",
         null=True,
         blank=True,
+        validators=[validate_day],
         help_text="责任期间为 [隐患形成日期, 整改期限]；留空则只看整改期限当日",
     )
     also_sectors = models.ManyToManyField(
@@ -179,6 +191,14 @@ class Hazard(models.Model):
             raise ValidationError({"hazard_since": f"{self.code}: 隐患形成日期不能晚于整改期限"})
         if self.found_on and self.deadline and self.deadline < self.found_on:
             raise ValidationError({"deadline": f"{self.code}: 整改期限不能早于发现日期"})
+        if self.enterprise_id and self.sector_id and not self.sector_is_the_enterprises():
+            raise ValidationError({"sector": f"{self.code}: 行业“{self.sector.name}”不是该企业的经营行业"})
+
+    def sector_is_the_enterprises(self) -> bool:
+        """A hazard lies in one of its enterprise's sectors or below one (an enterprise that lists none
+        is not classified yet: nothing to hold it to)."""
+        paths = list(self.enterprise.sectors.values_list("path", flat=True))
+        return not paths or self.sector.path.startswith(tuple(paths))
 
     def save(self, *args, **kwargs):
         if self.original_deadline is None:
@@ -191,8 +211,10 @@ class AccidentQuerySet(CodedQuerySet):
 
 
 class Accident(models.Model):
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    title = models.CharField("事故名称", max_length=300, blank=True)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    title = models.CharField("事故名称", max_length=300, blank=True, validators=[validate_clean_text])
     enterprise = models.ForeignKey(
         Unit,
         verbose_name="事发企业",
@@ -224,10 +246,12 @@ class Accident(models.Model):
         on_delete=models.PROTECT,
         related_name="accidents",
     )
-    occurred_at = models.DateTimeField("发生时间", db_index=True)
-    reported_at = models.DateTimeField("报告时间", null=True, blank=True)
-    deaths = models.PositiveIntegerField("死亡人数", default=0)
-    serious_injuries = models.PositiveIntegerField("重伤人数（含急性工业中毒）", default=0)
+    occurred_at = models.DateTimeField("发生时间", db_index=True, validators=[validate_moment])
+    reported_at = models.DateTimeField("报告时间", null=True, blank=True, validators=[validate_moment])
+    deaths = models.PositiveIntegerField("死亡人数", default=0, validators=[*count_validators])
+    serious_injuries = models.PositiveIntegerField(
+        "重伤人数（含急性工业中毒）", default=0, validators=[*count_validators]
+    )
     direct_loss_yuan = models.DecimalField("直接经济损失（元）", max_digits=16, decimal_places=2, default=0)
     # Computed from the three measures on every save (DOMAIN.md Art 3); never typed in.
     grade = models.CharField("等级", max_length=20, choices=Grade.choices, editable=False, db_index=True)
@@ -236,6 +260,7 @@ class Accident(models.Model):
         "隐患形成日期",
         null=True,
         blank=True,
+        validators=[validate_day],
         help_text="责任期间为 [隐患形成日期, 事发日]；留空则只看事发当日",
     )
     also_sectors = models.ManyToManyField(
@@ -336,6 +361,8 @@ class EventParty(models.Model):
     role = models.CharField("角色", max_length=24, choices=[c for c in PartyRole.choices if c[0] != "main"])
     order = models.PositiveIntegerField("顺序", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "相关单位"
         verbose_name_plural = "相关单位"
@@ -375,6 +402,8 @@ class EventActor(models.Model):
     )
     order = models.PositiveIntegerField("顺序", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "相关责任人"
         verbose_name_plural = "相关责任人"
@@ -410,7 +439,9 @@ class HazardTransition(models.Model):
         "auth.User", verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField("说明/理由", blank=True)
-    evidence = models.FileField("整改证明材料", upload_to="hazard-evidence/%Y/%m/", blank=True)
+    evidence = models.FileField(
+        "整改证明材料", upload_to="hazard-evidence/%Y/%m/", blank=True, validators=[validate_evidence]
+    )
 
     class Meta:
         verbose_name = "隐患流转记录"
@@ -428,9 +459,9 @@ class HazardListing(models.Model):
     listing_unit = models.ForeignKey(
         Unit, verbose_name="挂牌督办单位", on_delete=models.PROTECT, related_name="listings"
     )
-    listed_on = models.DateField("挂牌日期")
-    due_on = models.DateField("督办期限")
-    lifted_on = models.DateField("摘牌日期", null=True, blank=True)
+    listed_on = models.DateField("挂牌日期", validators=[validate_day])
+    due_on = models.DateField("督办期限", validators=[validate_day])
+    lifted_on = models.DateField("摘牌日期", null=True, blank=True, validators=[validate_day])
     document = models.CharField("督办文号", max_length=200, blank=True)
     history = HistoricalRecords()
 
@@ -462,7 +493,7 @@ class ExtensionRequest(models.Model):
 
     hazard = models.ForeignKey(Hazard, on_delete=models.PROTECT, related_name="extensions")
     previous_deadline = models.DateField("原整改期限")
-    requested_deadline = models.DateField("申请延期至")
+    requested_deadline = models.DateField("申请延期至", validators=[validate_day])
     reason = models.TextField("延期理由")
     requested_at = models.DateTimeField("申请时间", default=timezone.now)
     requested_by = models.ForeignKey(
@@ -545,7 +576,7 @@ class Case(models.Model):
     )
     title = models.CharField("案件名称", max_length=300)
     grade = models.CharField("等级", max_length=20, choices=Grade.choices, blank=True)
-    event_day = models.DateField("事发（责任认定）日期")
+    event_day = models.DateField("事发（责任认定）日期", validators=[validate_day])
     state = models.CharField(
         "状态", max_length=10, choices=CaseState.choices, default=CaseState.OPEN, db_index=True
     )
@@ -569,9 +600,11 @@ class Case(models.Model):
     appraisal_days = models.PositiveIntegerField("技术鉴定天数（不计入调查期限）", default=0, editable=False)
     # 特别重大: the State Council may set its own period (days from the accident).
     set_period_days = models.PositiveSmallIntegerField("国务院确定的调查期限（天）", null=True, blank=True)
-    report_submitted_on = models.DateField("调查报告提交日期", null=True, blank=True)
-    reply_on = models.DateField("批复日期", null=True, blank=True)
-    review_done_on = models.DateField("回头看完成日期", null=True, blank=True)
+    report_submitted_on = models.DateField(
+        "调查报告提交日期", null=True, blank=True, validators=[validate_day]
+    )
+    reply_on = models.DateField("批复日期", null=True, blank=True, validators=[validate_day])
+    review_done_on = models.DateField("回头看完成日期", null=True, blank=True, validators=[validate_day])
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     closed_by = models.ForeignKey(
         "auth.User", verbose_name="结案人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -633,6 +666,11 @@ class Case(models.Model):
             appraisal_days=self.appraisal_days,
             set_period_days=self.set_period_days,
         )
+
+    def is_investigation_overdue(self, today: dt.date) -> bool:
+        """调查期限 passed with no report submitted, on an open case (493号令 Art 29)."""
+        due = self.investigation_due
+        return bool(due and not self.is_closed and self.report_submitted_on is None and due < today)
 
     @property
     def reply_due(self) -> dt.date | None:
@@ -709,6 +747,14 @@ class AccountabilityRecord(models.Model):
         "责任主体类型", max_length=10, choices=SubjectType.choices, default=SubjectType.POSITION
     )
     added_reason = models.TextField("增列理由", blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="增列人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     order = models.PositiveIntegerField("顺序", default=0)
     created_at = models.DateTimeField("生成时间", default=timezone.now)
 
@@ -882,8 +928,8 @@ class CorrectiveAction(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="corrective_actions")
     description = models.TextField("整改措施")
     responsible = models.CharField("责任单位/人", max_length=200, blank=True)
-    due_on = models.DateField("完成期限", null=True, blank=True)
-    done_on = models.DateField("完成日期", null=True, blank=True)
+    due_on = models.DateField("完成期限", null=True, blank=True, validators=[validate_day])
+    done_on = models.DateField("完成日期", null=True, blank=True, validators=[validate_day])
     verified_by = models.ForeignKey(
         "auth.User", verbose_name="核查人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -906,12 +952,13 @@ class EducationActivity(models.Model):
     """四不放过 (4): warning education of the people concerned."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="education")
-    held_on = models.DateField("日期")
+    held_on = models.DateField("日期", validators=[validate_day])
     description = models.TextField("警示教育内容")
-    participants = models.PositiveIntegerField("参加人数", default=0)
+    participants = models.PositiveIntegerField("参加人数", default=0, validators=[*count_validators])
     recorded_by = models.ForeignKey(
         "auth.User", verbose_name="记录人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
 
     class Meta:
         verbose_name = "警示教育"

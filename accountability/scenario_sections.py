@@ -160,8 +160,8 @@ def _sync_involved(ctx: ImportContext, section: str, event_field: str) -> None:
                 EventActor(**{f"{event_field}_id": pk}, person_id=p, role=r, of_id=o, order=n)
                 for n, (p, r, o) in enumerate(actors)
             ]
-    EventParty.objects.bulk_create(new_parties)
-    EventActor.objects.bulk_create(new_actors)
+    for model, rows in ((EventParty, new_parties), (EventActor, new_actors)):
+        bulk_create_with_history(rows, model, default_change_reason=CHANGE_REASON, default_user=ctx.by)
 
 
 def _sync_sets(ctx: ImportContext, section: str, model) -> None:

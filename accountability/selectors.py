@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from responsibility.models import CadreAuthority, Person
 
+from .grading import INVESTIGATION_DAYS
 from .measures import BY_CODE as MEASURE_KINDS
 from .measures import SECTIONS
-from .models import AccountabilityRecord, Case, Decision, HandOver, Investigator, Measure
+from .models import AccountabilityRecord, Case, CaseState, Decision, HandOver, Investigator, Measure
 
 # The receiving 纪检监察 body by cadre authority (kept beside the hand-over service).
 AUTHORITY_BODY = {
@@ -299,3 +300,25 @@ def case_conclusions(case: Case) -> dict:
         "handovers": list(case.handovers.all()),
         "team": _team(case),
     }
+
+
+def overdue_investigations(cases, today: dt.date, limit: int = 200) -> list[Case]:
+    """Open accident cases past their 调查期限 with no report submitted (493号令 Art 29), oldest first.
+
+    The 60 days are the least a case has, so the database narrows to cases older than that; the
+    extension (at most 60 more days) is applied per case. One query, at most `limit` rows.
+    """
+    candidates = (
+        cases.filter(
+            accident__isnull=False,
+            report_submitted_on__isnull=True,
+            event_day__lt=today - dt.timedelta(days=INVESTIGATION_DAYS),
+        )
+        .exclude(state=CaseState.CLOSED)
+        .select_related("accident")
+        .order_by("event_day", "code")[:limit]
+    )
+    overdue = [case for case in candidates if case.investigation_due < today]
+    for case in overdue:
+        case.days_overdue = (today - case.investigation_due).days
+    return overdue

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_directory, views_hazards
 
 app_name = "accountability"
 
@@ -16,9 +16,30 @@ urlpatterns = [
     path("accidents/<str:code>/", views.accident_detail, name="accident_detail"),
     path("hazards/", views.hazard_list, name="hazard_list"),
     path("hazards/ledger.xlsx", views.hazard_ledger, name="hazard_ledger"),
-    path("hazards/<str:code>/", views.hazard_detail, name="hazard_detail"),
+    path("hazards/new/", views_hazards.hazard_report, name="hazard_report"),
+    path("hazards/<str:code>/", views_hazards.hazard_detail, name="hazard_detail"),
+    path("hazards/<str:code>/plan/", views_hazards.hazard_plan, name="hazard_plan"),
+    path("hazards/<str:code>/submit/", views_hazards.hazard_submit, name="hazard_submit"),
+    path(
+        "hazards/<str:code>/extension/",
+        views_hazards.hazard_request_extension,
+        name="hazard_request_extension",
+    ),
+    path("hazards/<str:code>/verify/", views_hazards.hazard_verify, name="hazard_verify"),
+    path("hazards/<str:code>/reject/", views_hazards.hazard_reject, name="hazard_reject"),
+    path("hazards/<str:code>/listing/", views_hazards.hazard_list_for_supervision, name="hazard_listing"),
+    path(
+        "hazards/<str:code>/extension/decide/",
+        views_hazards.hazard_decide_extension,
+        name="hazard_decide_extension",
+    ),
+    path("hazards/<str:code>/evidence/<int:pk>/", views_hazards.hazard_evidence, name="hazard_evidence"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<str:code>/", views.enterprise_detail, name="enterprise_detail"),
+    path("units/", views_directory.unit_list, name="unit_list"),
+    path("units/<str:code>/", views_directory.unit_detail, name="unit_detail"),
+    path("people/", views_directory.person_list, name="person_list"),
+    path("people/<str:code>/", views_directory.person_detail, name="person_detail"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/open/", views.case_open, name="case_open"),
     path("cases/<str:code>/", views.case_workbench, name="case_workbench"),

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
@@ -23,12 +23,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from responsibility.api.permissions import HAZARD_REPORTERS
 from responsibility.chain import EventScope, Link, resolve_chain, resolve_chains
 from responsibility.models import (
     Duty,
     DutyType,
     PartyRole,
     Position,
+    Region,
     RegionLevel,
     Sector,
     Tenure,
@@ -36,9 +38,11 @@ from responsibility.models import (
     Unit,
 )
 from responsibility.permissions import Role, Visibility, request_visibility
+from responsibility.validators import EARLIEST_YEAR, LATEST_YEAR, year_problem
 from responsibility.views import render_page
 
 from . import cases as case_services
+from . import trace_cards
 from .events import accident_event, hazard_event
 from .exports import accident_ledger_xlsx, case_docx, hazard_ledger_xlsx
 from .forms import (
@@ -55,6 +59,7 @@ from .forms import (
     measure_needs,
 )
 from .grading import GRADE_ORDER, Grade
+from .listing import query_without_page, text_search
 from .measures import label_of as measure_label
 from .measures import suggested_ranges
 from .models import (
@@ -70,7 +75,8 @@ from .models import (
     HazardSource,
     HazardState,
 )
-from .selectors import case_records, records_by_track
+from .pickers import in_scope_or_form_error, picked
+from .selectors import case_records, overdue_investigations, records_by_track
 
 # As the API: 一案双查 is the 纪检监察 side's work; regulators are themselves its supervision-track subjects.
 CASE_READERS = {Role.ADMIN, Role.INSPECTOR}
@@ -97,6 +103,12 @@ def visible_cases(vis: Visibility):
     return Case.objects.filter(
         Q(accident__in=visible_accidents(vis).values("pk")) | Q(hazard__in=visible_hazards(vis).values("pk"))
     )
+
+
+def require_case_reader(vis: Visibility) -> None:
+    # DESIGN §1: a role lacking cases gets 403 (enterprise users, and regulators who are their subjects).
+    if vis.role not in CASE_READERS:
+        raise PermissionDenied("只有纪检监察人员和安委办可以查看案件")
 
 
 def require_case_writer(vis: Visibility) -> None:
@@ -226,7 +238,7 @@ def dashboard(request):
         year = int(request.GET.get("year", ""))
     except ValueError:
         year = None
-    if year is None or not 1900 < year < 3000:
+    if year is None or year_problem(year) or year == EARLIEST_YEAR:
         latest = accidents.aggregate(latest=Max("occurred_at"))["latest"]
         year = timezone.localtime(latest).year if latest else today.year
 
@@ -329,6 +341,7 @@ def dashboard(request):
         listing.days_left = (listing.due_on - today).days
 
     reminders = _reminders_sent(vis)
+    late_cases = overdue_investigations(visible_cases(vis), today) if vis.role in CASE_READERS else None
     return render_page(
         request,
         "accountability/dashboard.html",
@@ -353,6 +366,7 @@ def dashboard(request):
             "listings": listings,
             "today": today,
             "reminders": reminders,
+            "late_cases": late_cases,
         },
     )
 
@@ -432,14 +446,25 @@ class Traced:
 
 
 def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
+    """The event of the form, with the links this user may see (an enterprise: its own and supervision)."""
+    traced = _traced_event(form, vis)
+    if traced is not None:
+        traced.links = vis.visible_links(traced.links)
+    return traced
+
+
+def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
     data = form.cleaned_data
     if data.get("accident"):
-        accident = get_object_or_404(
+        accident = in_scope_or_form_error(
+            form,
+            "accident",
             visible_accidents(vis)
             .select_related("region", "enterprise__region", "sector", "unit", "post")
             .prefetch_related("parties__enterprise", "actors__person"),
-            code=data["accident"],
         )
+        if accident is None:
+            return None
         event = accident_event(accident)
         return Traced(
             title=accident.title or accident.code,
@@ -450,12 +475,15 @@ def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
             accident=accident,
         )
     if data.get("hazard"):
-        hazard = get_object_or_404(
+        hazard = in_scope_or_form_error(
+            form,
+            "hazard",
             visible_hazards(vis)
             .select_related("enterprise__region", "sector", "unit")
             .prefetch_related("parties__enterprise", "actors__person"),
-            code=data["hazard"],
         )
+        if hazard is None:
+            return None
         event = hazard_event(hazard)
         return Traced(
             title=hazard.title or hazard.code,
@@ -465,17 +493,13 @@ def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
             grade=None,
             hazard=hazard,
         )
-    enterprise = get_object_or_404(vis.enterprises().select_related("region"), code=data["enterprise"])
+    enterprise = in_scope_or_form_error(form, "enterprise", vis.enterprises().select_related("region"))
+    if enterprise is None:
+        return None
     sector = Sector.objects.get(code=data["sector"])
-    unit = post = None
-    if data.get("unit"):
-        unit = Unit.objects.filter(code=data["unit"], enterprise=enterprise).first()
-        if unit is None:
-            form.add_error("unit", f"{enterprise.name}没有编码为 {data['unit']} 的车间/班组")
-    if data.get("post"):
-        post = Position.objects.filter(code=data["post"], unit__enterprise=enterprise).first()
-        if post is None:
-            form.add_error("post", f"{enterprise.name}没有编码为 {data['post']} 的岗位")
+    # The site and post: a code or an exact name, inside this enterprise (autocomplete offers both).
+    unit = picked(form, "unit", "units", Unit.objects.filter(enterprise=enterprise))
+    post = picked(form, "post", "positions", Position.objects.filter(unit__enterprise=enterprise))
     if form.errors:
         return None
     scope = EventScope(region=enterprise.region, enterprise=enterprise, unit=unit, post=post)
@@ -547,7 +571,9 @@ def trace(request):
         traced = _traced(form, vis)
     context = {"form": form, "traced": traced, **_trace_pickers(vis)}
     if traced is not None:
+        traced.links = trace_cards.links_for(vis, traced.links)
         context["diagram"] = chain_diagram(traced.links)
+        trace_cards.annotate(context["diagram"], traced.links, traced.on_date, vis)
         context["json_url"] = reverse("accountability:trace_json") + "?" + request.GET.urlencode()
         source = traced.accident or traced.hazard
         if source is not None and vis.role in CASE_READERS:
@@ -555,8 +581,8 @@ def trace(request):
             context["may_open_case"] = vis.role in CASE_WRITERS and (
                 traced.accident is not None or traced.hazard.is_overdue(_today())
             )
-    status = 400 if form.is_bound and form.errors else 200
-    return render_page(request, "accountability/trace.html", context, status=status)
+    # A search form: its errors (an unknown code, one outside scope) are shown on a 200 page.
+    return render_page(request, "accountability/trace.html", context)
 
 
 def _source_field(source) -> str:
@@ -575,6 +601,7 @@ def trace_json(request):
     traced = _traced(form, vis) if form.is_valid() else None
     if traced is None:
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    traced.links = trace_cards.links_for(vis, traced.links)
     return JsonResponse(traced.as_codes(), json_dumps_params={"ensure_ascii": False})
 
 
@@ -583,14 +610,20 @@ def trace_json(request):
 
 def _accident_filters(request, vis):
     qs = visible_accidents(vis).select_related("enterprise", "region", "sector").order_by("-occurred_at")
-    year = request.GET.get("year", "")
-    if year.isdigit():
+    year = request.GET.get("year", "").strip()
+    if year:
+        # A year outside the calendar the product stores is a bad request, not a 500 from datetime().
+        if not year.isdigit() or len(year) > 4 or year_problem(int(year)):
+            raise BadRequest(f"年份须为 {EARLIEST_YEAR} 至 {LATEST_YEAR} 之间的整数")
         start, end = _year_bounds(int(year))
         qs = qs.filter(occurred_at__gte=start, occurred_at__lt=end)
     grade = request.GET.get("grade", "")
     if grade in Grade.values:
         qs = qs.filter(grade=grade)
-    return qs
+    sector = request.GET.get("sector", "")
+    if sector:
+        qs = qs.filter(sector__code=sector)
+    return text_search(qs, request, "code", "title", "enterprise__name", "region__name")
 
 
 @login_required
@@ -601,7 +634,13 @@ def accident_list(request):
     return render_page(
         request,
         "accountability/accident_list.html",
-        {"page": page, "grades": Grade.choices, "query": request.GET.urlencode()},
+        {
+            "page": page,
+            "grades": Grade.choices,
+            "sectors": Sector.objects.order_by("path").values_list("code", "name"),
+            "query": query_without_page(request),
+            "may_read_cases": vis.role in CASE_READERS,
+        },
     )
 
 
@@ -627,7 +666,13 @@ def accident_detail(request, code):
     return render_page(
         request,
         "accountability/accident_detail.html",
-        {"accident": accident, "case": case, "may_open_case": vis.role in CASE_WRITERS},
+        {
+            "accident": accident,
+            "case": case,
+            "may_open_case": vis.role in CASE_WRITERS,
+            # DESIGN §1: an enterprise user is not shown other enterprises' parts (parties, actors).
+            "show_parties": vis.role != Role.ENTERPRISE,
+        },
     )
 
 
@@ -649,7 +694,10 @@ def _hazard_filters(request, vis):
     enterprise = request.GET.get("enterprise", "")
     if enterprise:
         qs = qs.filter(enterprise__code=enterprise)
-    return qs
+    sector = request.GET.get("sector", "")
+    if sector:
+        qs = qs.filter(sector__code=sector)
+    return text_search(qs, request, "code", "title", "enterprise__name")
 
 
 @login_required
@@ -668,8 +716,10 @@ def hazard_list(request):
             "page": page,
             "states": HazardState.choices,
             "levels": HazardLevel.choices,
-            "query": request.GET.urlencode(),
+            "sectors": Sector.objects.order_by("path").values_list("code", "name"),
+            "query": query_without_page(request),
             "filters": request.GET,
+            "may_report": vis.role in HAZARD_REPORTERS,
         },
     )
 
@@ -682,42 +732,6 @@ def hazard_ledger(request):
     response = HttpResponse(hazard_ledger_xlsx(qs, _today()), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="hazards-{_today():%Y%m%d}.xlsx"'
     return response
-
-
-@login_required
-def hazard_detail(request, code):
-    vis = request_visibility(request)
-    hazard = get_object_or_404(
-        visible_hazards(vis)
-        .select_related("enterprise__region", "sector", "unit", "responsible_position", "inspection")
-        .prefetch_related("transitions__by", "extensions", "parties__enterprise", "actors__person"),
-        code=code,
-    )
-    listing = HazardListing.objects.filter(hazard=hazard).select_related("listing_unit").first()
-    today = _today()
-    case = visible_cases(vis).filter(hazard=hazard).first()
-    return render_page(
-        request,
-        "accountability/hazard_detail.html",
-        {
-            "hazard": hazard,
-            "listing": listing,
-            "overdue": hazard.is_overdue(today),
-            "days_left": (hazard.deadline - today).days,
-            "case": case,
-            "may_open_case": vis.role in CASE_WRITERS and hazard.is_overdue(today),
-            "five_missing": [HAZARD_PLAN_LABELS[m] for m in hazard.five_in_place_missing],
-        },
-    )
-
-
-HAZARD_PLAN_LABELS = {
-    "measures": "整改措施",
-    "responsible_position": "责任岗位",
-    "funds_yuan": "整改资金",
-    "deadline": "整改时限",
-    "contingency_plan": "应急预案",
-}
 
 
 # ---- enterprises -------------------------------------------------------------------------------------
@@ -741,8 +755,30 @@ def enterprise_list(request):
         )
         .order_by("path")
     )
+    enterprises = text_search(enterprises, request, "code", "name")
+    sector = request.GET.get("sector", "")
+    if sector:
+        enterprises = enterprises.filter(sectors__code=sector)
+    region = request.GET.get("region", "")
+    if region:
+        enterprises = enterprises.filter(region__code=region)
+    if request.GET.get("overdue"):
+        enterprises = enterprises.filter(n_overdue__gt=0)
     page = Paginator(enterprises, 50).get_page(request.GET.get("page"))
-    return render_page(request, "accountability/enterprise_list.html", {"page": page})
+    return render_page(
+        request,
+        "accountability/enterprise_list.html",
+        {
+            "page": page,
+            "query": query_without_page(request),
+            "filters": request.GET,
+            "sectors": Sector.objects.order_by("path").values_list("code", "name"),
+            "regions": Region.objects.filter(units__in=vis.enterprises().values("pk"))
+            .distinct()
+            .order_by("path")
+            .values_list("code", "name"),
+        },
+    )
 
 
 @login_required
@@ -816,6 +852,7 @@ def enterprise_detail(request, code):
             "hazards": hazards,
             "accidents": accidents,
             "sources": dict(HazardSource.choices),
+            "may_report": vis.role in HAZARD_REPORTERS,
         },
     )
 
@@ -824,6 +861,7 @@ def enterprise_detail(request, code):
 
 
 def _case_or_404(vis: Visibility, code: str) -> Case:
+    require_case_reader(vis)
     return get_object_or_404(
         visible_cases(vis).select_related(
             "accident__enterprise",
@@ -841,16 +879,21 @@ def _case_or_404(vis: Visibility, code: str) -> Case:
 @login_required
 def case_list(request):
     vis = request_visibility(request)
-    if vis.role not in CASE_READERS:
-        raise Http404
+    require_case_reader(vis)
     qs = visible_cases(vis).select_related("accident", "hazard").order_by("-opened_at")
     state = request.GET.get("state", "")
     if state in CaseState.values:
         qs = qs.filter(state=state)
+    qs = text_search(qs, request, "code", "title", "accident__code", "hazard__code")
     qs = qs.annotate(n_records=Count("records"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    today = _today()
+    for case in page:
+        case.investigation_overdue = case.is_investigation_overdue(today)
     return render_page(
-        request, "accountability/case_list.html", {"page": page, "states": CaseState.choices, "state": state}
+        request,
+        "accountability/case_list.html",
+        {"page": page, "states": CaseState.choices, "state": state, "query": query_without_page(request)},
     )
 
 
@@ -957,8 +1000,9 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "action_form": bound.get("action_form") or CorrectiveActionForm(),
         "complete_form": CompleteActionForm(),
         "education_form": bound.get("education_form") or EducationForm(),
-        "subject_form": bound.get("subject_form") or AddSubjectForm(),
+        "subject_form": bound.get("subject_form") or AddSubjectForm(vis=vis),
         "close_refused": bound.get("close_refused"),
+        "investigation_overdue": case.is_investigation_overdue(_today()),
         "action_errors": bound.get("action_errors"),
     }
     return render_page(request, "accountability/case_workbench.html", context, status=status)
@@ -968,7 +1012,8 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
 def case_workbench(request, code):
     vis = request_visibility(request)
     case = _case_or_404(vis, code)
-    return _workbench(request, case, vis)
+    refused = request.session.pop(_refused_key(case), None)
+    return _workbench(request, case, vis, close_refused=[tuple(b) for b in refused] if refused else None)
 
 
 def _post_case(request, code) -> tuple[Visibility, Case]:
@@ -1062,7 +1107,7 @@ def case_education(request, code):
 @require_POST
 def case_add_subject(request, code):
     vis, case = _post_case(request, code)
-    form = AddSubjectForm(request.POST)
+    form = AddSubjectForm(request.POST, vis=vis)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -1089,10 +1134,18 @@ def case_close(request, code):
     try:
         case_services.close_case(case=case, by=request.user)
     except case_services.CaseNotClosable as exc:
-        return _workbench(request, case, vis, status=409, close_refused=exc.blockers)
+        refused = exc.blockers
     except ValidationError as exc:
-        return _workbench(request, case, vis, status=409, close_refused=[("", m) for m in exc.messages])
-    return _done(request, case, "四不放过条件均已满足，案件已结案")
+        refused = [("", m) for m in exc.messages]
+    else:
+        return _done(request, case, "四不放过条件均已满足，案件已结案")
+    # Post/redirect/get: the refusal is shown once on the workbench, so a reload never re-submits.
+    request.session[_refused_key(case)] = [list(b) for b in refused]
+    return redirect(reverse("accountability:case_workbench", args=[case.code]) + "#close-refused")
+
+
+def _refused_key(case: Case) -> str:
+    return f"close_refused:{case.code}"
 
 
 @login_required

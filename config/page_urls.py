@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accountability.views_lookup import PasswordChangeDoneView, PasswordChangeView, lookup
+
 urlpatterns = [
     path(
         "accounts/login/",
@@ -12,16 +14,10 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
-    path(
-        "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
-        name="password_change",
-    ),
-    path(
-        "accounts/password_change/done/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
-        name="password_change_done",
-    ),
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("lookup/<str:kind>/", lookup, name="lookup"),
+    path("", include("accounts.urls")),
     path("", include("responsibility.urls")),
     path("", include("accountability.urls")),
 ]

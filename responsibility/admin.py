@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -62,38 +61,64 @@ class TrackFilter(admin.SimpleListFilter):
 # ---- inlines -------------------------------------------------------------------------------------
 
 
+class InlineForm(forms.ModelForm):
+    """An error the model puts on a hidden field (the inline's own foreign key) is shown on the row."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name in [n for n in self.errors if n in self.fields and self.fields[n].widget.is_hidden]:
+            for message in self.errors.pop(name):
+                self.add_error(None, message)
+
+
 class TenureFormSet(BaseInlineFormSet):
-    """Tenure.clean checks each row against the stored ones; rows entered together are checked here,
-    so two new overlapping rows are a form error rather than a constraint violation on save."""
+    """Overlaps are checked here, against the other rows of this save and the stored rows it leaves
+    alone, so a handover (end the old tenure, add the successor) is accepted in one save, and each
+    clash is shown at the row's start date."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.overlap_checked_by_formset = True
+        return form
 
     def clean(self):
         super().clean()
-        rows = [
-            form.cleaned_data
-            for form in self.forms
-            if form.cleaned_data
-            and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("start")
-            and form.cleaned_data.get("position")
-        ]
-        for i, first in enumerate(rows):
-            for second in rows[i + 1 :]:
-                if first.get("position") != second.get("position"):
-                    continue
-                first_end, second_end = first.get("end"), second.get("end")
-                if (second_end is None or first["start"] < second_end) and (
-                    first_end is None or second["start"] < first_end
-                ):
-                    raise ValidationError(
-                        f"同一岗位的任职期间不得重叠：{first['start']} 起与 {second['start']} 起的两条任职重叠"
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or not data.get("start") or not data.get("position"):
+                continue
+            rows.append((form, data["position"], data["start"], data.get("end")))
+        for i, (_form, position, start, end) in enumerate(rows):
+            for other, other_position, other_start, other_end in rows[i + 1 :]:
+                if position == other_position and _overlap(start, end, other_start, other_end):
+                    other.add_error("start", f"同一岗位的任职期间不得重叠：与本次填写的 {start} 起的任职重叠")
+        # Stored rows of these positions that this save does not touch (the edited ones count as edited).
+        touched = [form.instance.pk for form in self.forms if form.instance.pk]
+        positions = {position.pk for _form, position, _s, _e in rows if position.pk}
+        stored = (
+            Tenure.objects.filter(position_id__in=positions).exclude(pk__in=touched).select_related("person")
+        )
+        for form, position, start, end in rows:
+            for tenure in stored:
+                if tenure.position_id == position.pk and tenure.overlaps(start, end):
+                    form.add_error(
+                        "start",
+                        f"任职期间与 {tenure.person.name}（{tenure.person.code}）的任职"
+                        f" [{tenure.start}, {tenure.end or '…'}) 重叠",
                     )
+
+
+def _overlap(start, end, other_start, other_end) -> bool:
+    return (other_end is None or start < other_end) and (end is None or other_start < end)
 
 
 class PositionTenureInline(admin.TabularInline):
     model = Tenure
+    form = InlineForm
     formset = TenureFormSet
     fk_name = "position"
-    fields = ("person", "start", "end")
+    fields = ("person", "start", "end", "document")
     autocomplete_fields = ("person",)
     extra = 0
     show_change_link = True
@@ -103,9 +128,10 @@ class PositionTenureInline(admin.TabularInline):
 
 class PersonTenureInline(admin.TabularInline):
     model = Tenure
+    form = InlineForm
     formset = TenureFormSet
     fk_name = "person"
-    fields = ("position", "start", "end")
+    fields = ("position", "start", "end", "document")
     autocomplete_fields = ("position",)
     extra = 0
     show_change_link = True
@@ -114,6 +140,7 @@ class PersonTenureInline(admin.TabularInline):
 
 class PositionDutyInline(admin.StackedInline):
     model = Duty
+    form = InlineForm
     fk_name = "holder_position"
     fields = (("code", "type"), "sectors", ("region", "enterprise"), ("start", "end"), "basis")
     autocomplete_fields = ("sectors", "region", "enterprise")
@@ -129,6 +156,7 @@ class UnitDutyInline(PositionDutyInline):
 
 class UnitPositionInline(admin.TabularInline):
     model = Position
+    form = InlineForm
     fields = ("code", "title")
     extra = 0
     show_change_link = True
@@ -356,3 +384,6 @@ class CertificationAdmin(SimpleHistoryAdmin):
         return format_html_join(
             "、", "{}", ((row.position.title,) for row in certification.signer_rows.all())
         )
+
+
+from . import admin_audit  # noqa: E402, F401  (the import log)

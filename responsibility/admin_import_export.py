@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
 
 from .resources import (
     DutyResource,
@@ -24,10 +25,21 @@ from .resources import (
 )
 
 
+class ChineseExportForm(SelectableFieldsExportForm):
+    """Each column to export under its Chinese header, not the model's field name."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return str(field.column_name) if field else field_name
+
+
 class DutyChainImportExportMixin(ImportExportMixin):
-    """Excel first (CSV as well); errors show the message and the offending row."""
+    """Excel first (CSV as well); errors show the message and the offending row.
+
+    The whole matrix as one workbook is on the admin index (responsibility/workbook.py)."""
 
     formats = [XLSX, CSV]
+    export_form_class = ChineseExportForm
     import_error_display = ("message", "row")
     skip_admin_log = True  # history (simple_history) already records every row the import writes
 

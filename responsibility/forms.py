@@ -28,3 +28,15 @@ class MatrixForm(forms.Form):
 
     def clean_track(self):
         return self.cleaned_data.get("track") or Track.SUPERVISION
+
+
+class WorkbookUploadForm(forms.Form):
+    file = forms.FileField(label="责任矩阵工作簿（.xlsx）", help_text="先从本页导出，修改后再上传")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("请上传 Excel 工作簿（.xlsx）")
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("文件过大（上限 20 MB）")
+        return upload

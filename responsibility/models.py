@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+from .validators import validate_clean_text, validate_code, validate_day
 
 CODE_HELP = "稳定编码：字母、数字、下划线、点、短横线"
 
@@ -111,7 +114,9 @@ class CodedQuerySet(models.QuerySet):
 class TreeNode(models.Model):
     """A node of a code tree; `path` is "/root/…/self/" and is kept by save()."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
     path = models.CharField("路径", max_length=2000, editable=False, db_index=True)
 
     objects = CodedQuerySet.as_manager()
@@ -154,7 +159,7 @@ class TreeNode(models.Model):
 
 
 class Region(TreeNode):
-    name = models.CharField("名称", max_length=200)
+    name = models.CharField("名称", max_length=200, validators=[validate_clean_text])
     level = models.CharField("层级", max_length=16, choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
         "self",
@@ -188,7 +193,7 @@ class Region(TreeNode):
 
 
 class Sector(TreeNode):
-    name = models.CharField("名称", max_length=200)
+    name = models.CharField("名称", max_length=200, validators=[validate_clean_text])
     parent = models.ForeignKey(
         "self",
         verbose_name="上级行业",
@@ -214,7 +219,7 @@ class UnitQuerySet(CodedQuerySet):
 
 
 class Unit(TreeNode):
-    name = models.CharField("名称", max_length=200)
+    name = models.CharField("名称", max_length=200, validators=[validate_clean_text])
     kind = models.CharField("类别", max_length=20, choices=UnitKind.choices, db_index=True)
     region = models.ForeignKey(
         Region, verbose_name="所在区划（属地）", on_delete=models.PROTECT, related_name="units"
@@ -279,8 +284,10 @@ class Unit(TreeNode):
 
 
 class Person(models.Model):
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    name = models.CharField("姓名", max_length=100, db_index=True)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    name = models.CharField("姓名", max_length=100, db_index=True, validators=[validate_clean_text])
     email = models.EmailField("电子邮箱", blank=True)
     # The login of this person, if any: reminders reach them in the app as well as by mail.
     user = models.OneToOneField(
@@ -315,8 +322,10 @@ class CadreAuthority(models.TextChoices):
 
 
 class Position(models.Model):
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    title = models.CharField("职务/岗位", max_length=200)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    title = models.CharField("职务/岗位", max_length=200, validators=[validate_clean_text])
     unit = models.ForeignKey(
         Unit, verbose_name="所在单位", on_delete=models.PROTECT, related_name="positions"
     )
@@ -325,6 +334,7 @@ class Position(models.Model):
         "任职记录完整起始日",
         null=True,
         blank=True,
+        validators=[validate_day],
         help_text="此日之前无人任职的日子记为“未录入”，而非“空缺”；留空表示任职记录完整",
     )
     authority = models.CharField(
@@ -362,8 +372,10 @@ class Tenure(models.Model):
     position = models.ForeignKey(
         Position, verbose_name="岗位", on_delete=models.PROTECT, related_name="tenures"
     )
-    start = models.DateField("任职起")
-    end = models.DateField("任职止（不含）", null=True, blank=True)
+    start = models.DateField("任职起", validators=[validate_day])
+    end = models.DateField("任职止（不含）", null=True, blank=True, validators=[validate_day])
+    # The appointment (任职文件), shown beside the person wherever a trace names them.
+    document = models.CharField("任职文件", max_length=200, blank=True, validators=[validate_clean_text])
     history = HistoricalRecords()
 
     objects = PeriodQuerySet.as_manager()
@@ -394,7 +406,8 @@ class Tenure(models.Model):
         super().clean()
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "任职止必须晚于任职起"})
-        if self.position_id and self.start:
+        # The admin's tenure formset checks overlaps itself, across the rows of one save (a handover).
+        if self.position_id and self.start and not getattr(self, "overlap_checked_by_formset", False):
             clash = (
                 Tenure.objects.filter(position_id=self.position_id)
                 .exclude(pk=self.pk)
@@ -414,7 +427,9 @@ class Tenure(models.Model):
 class Duty(models.Model):
     """One row of the duty matrix: a holder owes a type over a scope during [start, end)."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
     type = models.CharField(
         "责任类型",
         max_length=20,
@@ -452,8 +467,8 @@ class Duty(models.Model):
         related_name="scoped_duties",
         limit_choices_to={"kind": UnitKind.ENTERPRISE},
     )
-    start = models.DateField("起")
-    end = models.DateField("止（不含）", null=True, blank=True)
+    start = models.DateField("起", validators=[validate_day])
+    end = models.DateField("止（不含）", null=True, blank=True, validators=[validate_day])
     basis = models.TextField("依据（文件、条款）", blank=True)
     history = HistoricalRecords(m2m_fields=[sectors])
 
@@ -487,9 +502,16 @@ class Duty(models.Model):
         """The unit that owes the duty: the holder unit, or the holder position's unit."""
         return self.holder_unit if self.holder_unit_id else self.holder_position.unit
 
+    def _holds(self, name: str) -> bool:
+        field = self._meta.get_field(name)
+        return getattr(self, field.attname) is not None or (
+            field.is_cached(self) and field.get_cached_value(self) is not None
+        )
+
     def clean(self):
         super().clean()
-        if bool(self.holder_position_id) == bool(self.holder_unit_id):
+        # An inline on a post or unit not saved yet sets the holder object before it has a key.
+        if self._holds("holder_position") == self._holds("holder_unit"):
             raise ValidationError(
                 {"holder_position": f"{self.code}: 责任主体必须是一个岗位或一个单位（二选一）"}
             )
@@ -502,8 +524,10 @@ class Duty(models.Model):
 class Permit(models.Model):
     """谁审批谁负责: the approving position answers for what it approved, as held on the approval day."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
-    name = models.CharField("许可/资质名称", max_length=200, blank=True)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
+    name = models.CharField("许可/资质名称", max_length=200, blank=True, validators=[validate_clean_text])
     enterprise = models.ForeignKey(
         Unit,
         verbose_name="企业",
@@ -515,9 +539,11 @@ class Permit(models.Model):
     position = models.ForeignKey(
         Position, verbose_name="审批岗位", on_delete=models.PROTECT, related_name="permits"
     )
-    approved_on = models.DateField("审批日期")
+    approved_on = models.DateField("审批日期", validators=[validate_day])
     # Empty: the permit does not expire (a planning permit, a fire acceptance).
-    valid_until = models.DateField("有效期至（含，空=长期有效）", null=True, blank=True)
+    valid_until = models.DateField(
+        "有效期至（含，空=长期有效）", null=True, blank=True, validators=[validate_day]
+    )
     history = HistoricalRecords()
 
     objects = CodedQuerySet.as_manager()
@@ -549,7 +575,9 @@ class Permit(models.Model):
 class Inspection(models.Model):
     """谁检查谁负责: the inspectors answer for what they inspected, as held on the inspection day."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
     enterprise = models.ForeignKey(
         Unit,
         verbose_name="被检查企业",
@@ -564,7 +592,7 @@ class Inspection(models.Model):
         Unit, verbose_name="检查单位", on_delete=models.PROTECT, related_name="inspections_made"
     )
     inspectors = models.ManyToManyField(Position, verbose_name="检查人员岗位", related_name="inspections")
-    date = models.DateField("检查日期")
+    date = models.DateField("检查日期", validators=[validate_day])
     findings = models.TextField("检查发现", blank=True)
     history = HistoricalRecords(m2m_fields=[inspectors])
 
@@ -592,7 +620,9 @@ class Certification(models.Model):
     """谁出具谁负责: a technical service body's report on an enterprise's object; its signers answer for it,
     as held on the issue day (DESIGN §5.5)."""
 
-    code = models.CharField("编码", max_length=64, unique=True, help_text=CODE_HELP)
+    code = models.CharField(
+        "编码", max_length=64, unique=True, help_text=CODE_HELP, validators=[validate_code]
+    )
     kind = models.CharField("文书类别", max_length=20, choices=CertificationKind.choices)
     issuer = models.ForeignKey(
         Unit,
@@ -614,9 +644,11 @@ class Certification(models.Model):
     sector = models.ForeignKey(
         Sector, verbose_name="行业", on_delete=models.PROTECT, related_name="certifications"
     )
-    issued_on = models.DateField("出具日期")
-    valid_until = models.DateField("有效期至（含，空=出具后一直有效）", null=True, blank=True)
-    conclusion = models.TextField("结论", blank=True)
+    issued_on = models.DateField("出具日期", validators=[validate_day])
+    valid_until = models.DateField(
+        "有效期至（含，空=出具后一直有效）", null=True, blank=True, validators=[validate_day]
+    )
+    conclusion = models.TextField("结论", blank=True, validators=[validate_clean_text])
     history = HistoricalRecords()
 
     objects = CodedQuerySet.as_manager()
@@ -683,20 +715,62 @@ class CertificationSigner(models.Model):
                 )
 
 
+# ---- audit of imports -------------------------------------------------------------------------------
+
+
+class ImportOutcome(models.TextChoices):
+    IMPORTED = "imported", "已导入"
+    REFUSED = "refused", "已拒绝（未写入）"
+
+
+class ImportRun(models.Model):
+    """One run of the scenario import: who, when, which file (by hash), and what it changed."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
+    )
+    os_user = models.CharField("命令行用户", max_length=150, blank=True)
+    source = models.CharField("文件", max_length=500, blank=True)
+    sha256 = models.CharField("文件 SHA-256", max_length=64)
+    size = models.PositiveBigIntegerField("字节数", default=0)
+    outcome = models.CharField("结果", max_length=16, choices=ImportOutcome.choices)
+    created = models.PositiveIntegerField("新增", default=0)
+    changed = models.PositiveIntegerField("修改", default=0)
+    counts = models.JSONField("各部分新增/修改", default=dict, blank=True)
+    problems = models.JSONField("拒绝原因", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.source or self.sha256[:12]} {self.get_outcome_display()}"
+
+
 # ---- object permissions (django-guardian, direct foreign keys: one indexed join, no generic lookups) ----
 
 
 class UnitUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+    # Scope is granted here: who granted or withdrew it, and when, is kept.
+    history = HistoricalRecords()
 
 
 class UnitGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Unit, on_delete=models.CASCADE)
+    # Scope is granted here: who granted or withdrew it, and when, is kept.
+    history = HistoricalRecords()
 
 
 class RegionUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+    # Scope is granted here: who granted or withdrew it, and when, is kept.
+    history = HistoricalRecords()
 
 
 class RegionGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+    # Scope is granted here: who granted or withdrew it, and when, is kept.
+    history = HistoricalRecords()

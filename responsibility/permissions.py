@@ -24,6 +24,7 @@ from .models import (
     RegionGroupObjectPermission,
     RegionUserObjectPermission,
     Tenure,
+    Track,
     Unit,
     UnitGroupObjectPermission,
     UnitKind,
@@ -124,6 +125,21 @@ class Visibility:
             return qs.filter(by_enterprise)
         return qs.filter(by_enterprise | by_grant)
 
+    def visible_links(self, links: list) -> list:
+        """DESIGN §1: an enterprise sees its own links and the supervision track of its events; other
+        enterprises' links (parties, actors, their permits and inspections) are left out."""
+        if self.role != Role.ENTERPRISE:
+            return links
+        return [
+            link
+            for link in links
+            if (
+                link.enterprise.pk in self.enterprise_ids
+                if link.enterprise
+                else link.track == Track.SUPERVISION
+            )
+        ]
+
     def sees_enterprise(self, enterprise: Unit) -> bool:
         return self.everything or self.enterprises().filter(pk=enterprise.pk).exists()
 
@@ -202,6 +218,16 @@ class Visibility:
             return qs
         held = Tenure.objects.filter(position__unit__in=self.units().values("pk")).values("person_id")
         return qs.filter(pk__in=held)
+
+    def actors(self) -> QuerySet[Person]:
+        """People an event may name as actors: the people this user sees, and people who hold no post
+        anywhere (房东, 实际控制人 — an actor acts outside any unit). Someone else's staff reads as unknown."""
+        qs = Person.objects.all()
+        if self.everything:
+            return qs
+        return qs.filter(
+            Q(pk__in=self.people().values("pk")) | ~Exists(Tenure.objects.filter(person=OuterRef("pk")))
+        )
 
     def duties(self) -> QuerySet[Duty]:
         qs = Duty.objects.all()

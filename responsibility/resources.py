@@ -16,6 +16,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 
 from .models import Duty, DutyType, Person, Position, Region, RegionLevel, Sector, Tenure, Unit, UnitKind
+from .spreadsheets import escape_text, unescape_text
 
 SEPARATORS = re.compile(r"[,，;；|\s]+")
 
@@ -68,6 +69,7 @@ class ChoiceWidget(widgets.Widget):
 
     def __init__(self, choices, **kwargs):
         self.by_label = {str(label): code for code, label in choices}
+        self.labels = {code: str(label) for code, label in choices}
         self.codes = {code for code, _label in choices}
         super().__init__(**kwargs)
 
@@ -80,7 +82,7 @@ class ChoiceWidget(widgets.Widget):
         raise ValueError(f"“{value}”不是可选值，可选：{'、'.join(sorted(self.codes))}")
 
     def render(self, value, obj=None, **kwargs):
-        return value or ""
+        return self.labels.get(value, value or "")
 
 
 class TextWidget(widgets.CharWidget):
@@ -116,6 +118,35 @@ class DutyChainResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
+
+    def export(self, queryset=None, **kwargs):
+        dataset = super().export(queryset, **kwargs)
+        dataset.title = str(self._meta.model._meta.verbose_name_plural)[:31]  # the sheet's name
+        return dataset
+
+    def before_import(self, dataset, **kwargs):
+        # Sheets written with the scenario's English field names still import.
+        by_key = {name: field.column_name for name, field in self.fields.items()}
+        dataset.headers = [by_key.get(h, h) if isinstance(h, str) else h for h in dataset.headers or []]
+        super().before_import(dataset, **kwargs)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # Each error under the column's header, as the sheet shows it, not the model's field name.
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as exc:
+            headers = {name: field.column_name for name, field in self.fields.items()}
+            raise ValidationError(
+                {headers.get(name, name): messages for name, messages in exc.message_dict.items()}
+            ) from None
+
+    def export_field(self, field, instance, **kwargs):
+        # Formula-like text (=, +, -, @, tab, CR) leaves as text, in CSV and Excel alike.
+        return escape_text(super().export_field(field, instance, **kwargs))
+
+    def before_import_row(self, row, **kwargs):
+        for column, value in row.items():
+            row[column] = unescape_text(value)
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # One invalid row refuses the sheet: nothing of it is written.
@@ -241,7 +272,7 @@ class TenureResource(DutyChainResource):
         model = Tenure
         import_id_fields = ("position", "start")
         instance_loader_class = ModelInstanceLoader
-        fields = ("person", "position", "start", "end")
+        fields = ("person", "position", "start", "end", "document")
         export_order = fields
 
     def get_queryset(self):
@@ -308,6 +339,20 @@ RESOURCES = [
 ]
 
 
+def _use_chinese_headers() -> None:
+    """Column headers are the matrix workbook's (one wording for both); e-mail is only here."""
+    from .workbook import SHEETS
+
+    headers = {sheet.section: {c.key: c.header for c in sheet.columns} for sheet in SHEETS}
+    headers["people"]["email"] = "电子邮箱"
+    for section, resource in RESOURCES:
+        for name, field in resource.fields.items():
+            field.column_name = headers[section].get(name, field.column_name)
+
+
+_use_chinese_headers()
+
+
 def describe_errors(result) -> list[str]:
     """One line per problem: the data row (and its line in the sheet, below the header) and the column."""
     lines = []
@@ -316,7 +361,7 @@ def describe_errors(result) -> list[str]:
             lines.append(f"第 {number} 行（表格第 {number + 1} 行）：{error.error}")
     for invalid in result.invalid_rows:
         for column, messages in invalid.error_dict.items():
-            where = "（整行）" if column == "__all__" else f"字段 {column}"
+            where = "（整行）" if column == "__all__" else f"“{column}”列"
             for message in messages:
                 lines.append(f"第 {invalid.number} 行（表格第 {invalid.number + 1} 行）{where}：{message}")
     for error in result.base_errors:

@@ -11,8 +11,8 @@ AppConfig so that this module never imports it (events point at duties, never th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,11 +25,14 @@ from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from simple_history.utils import bulk_create_with_history
 
+from . import strict_json
 from .models import (
     LEVEL_RANK,
     Certification,
     CertificationSigner,
     Duty,
+    ImportOutcome,
+    ImportRun,
     Inspection,
     Permit,
     Person,
@@ -40,16 +43,19 @@ from .models import (
     Unit,
     UnitKind,
 )
+from .validators import EARLIEST_DAY, LATEST_DAY, day_problem, moment_problem, text_problem
 
 SCHEMA = json.loads((Path(__file__).with_name("scenario.schema.json")).read_text(encoding="utf-8"))
 CHANGE_REASON = "import_scenario"
 
 
 class ScenarioError(Exception):
-    """The document is refused; `problems` are one line each."""
+    """The document is refused; `problems` are one line each; `located` says, where known, the
+    (section, item index, field, message) of each, for callers that point at a sheet's row and column."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], located: list[tuple[str, int, str, str]] | None = None):
         self.problems = problems
+        self.located = located or []
         super().__init__("\n".join(problems))
 
 
@@ -69,32 +75,15 @@ def item_label(section: str, index: int, item) -> str:
 # ---- parsing and schema -------------------------------------------------------------------------
 
 
-class _NotANumber(ValueError):
-    """NaN, Infinity or a number too large for a float: Python's json accepts them, JSON does not."""
-
-
-def _refuse_constant(name: str):
-    raise _NotANumber(name)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _NotANumber(text)
-    return value
-
-
 def parse_document(text: str) -> dict:
     if text.startswith("\ufeff"):
         text = text[1:]  # the byte-order mark spreadsheet tools write in front of UTF-8
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        doc = strict_json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError([f"malformed JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
-    except _NotANumber as exc:
-        raise ScenarioError([f"malformed JSON: {exc.args[0]} is not a finite JSON number"]) from None
-    except RecursionError:
-        raise ScenarioError(["malformed JSON: nested too deeply"]) from None
+    except strict_json.StrictJSONError as exc:
+        raise ScenarioError([f"malformed JSON: {exc}"]) from None
     return doc
 
 
@@ -131,7 +120,15 @@ def check_schema(doc) -> None:
     )
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]])
+        located = []
+        for error in errors[:50]:
+            path = list(error.absolute_path)
+            if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int):
+                field_name = str(path[2]) if len(path) > 2 else ""
+                if error.validator == "required" and "'" in error.message:
+                    field_name = error.message.split("'")[1]
+                located.append((path[0], path[1], field_name, error.message))
+        raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]], located)
 
 
 def _check_field_values(ctx: ImportContext) -> None:
@@ -154,8 +151,10 @@ def _check_field_values(ctx: ImportContext) -> None:
 
 def _field_value_problem(model_field, value) -> str | None:
     if isinstance(value, str):
-        if "\x00" in value:
-            return "contains a NUL character"
+        if text_problem(value):
+            return "contains a NUL character or an invalid Unicode character (lone surrogate)"
+        if isinstance(model_field, models.DateTimeField | models.DateField):
+            return _calendar_problem(model_field, value)
         if isinstance(model_field, models.CharField) and model_field.max_length:
             if len(value) > model_field.max_length:
                 return f"is {len(value)} characters long, at most {model_field.max_length} allowed"
@@ -183,6 +182,42 @@ def _field_value_problem(model_field, value) -> str | None:
     return None
 
 
+def _calendar_problem(model_field, value: str) -> str | None:
+    """The shared date range (responsibility.validators): year 1 or 9999 would not read back."""
+    try:
+        parsed = parse_datetime(value) if isinstance(model_field, models.DateTimeField) else parse_date(value)
+    except ValueError:
+        return None  # the schema and the section name the malformed value
+    if (day_problem(parsed) if not isinstance(parsed, dt.datetime) else moment_problem(parsed)) is None:
+        return None
+    return f"{value} is outside {EARLIEST_DAY} .. {LATEST_DAY} (China time)"
+
+
+def _text_problems(doc) -> list[str]:
+    """Every string of the document, keys included, without NUL or lone surrogates; named by JSON path
+    (the offending text itself is never printed: a lone surrogate cannot even be written to a terminal)."""
+    problems = []
+    stack = [(doc, "document")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                label = where if text_problem(key) else f"{where}.{key}"
+                if text_problem(key):
+                    problems.append(f"{where}: a field name contains NUL or an invalid Unicode character")
+                stack.append((item, label))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                code = item.get("code") if isinstance(item, dict) else None
+                named = isinstance(code, str) and not text_problem(code)
+                stack.append((item, f"{where}[{index}]" + (f" ({code})" if named else "")))
+        elif text_problem(value):
+            problems.append(
+                f"{where}: contains a NUL character or an invalid Unicode character (lone surrogate)"
+            )
+    return sorted(problems)
+
+
 # ---- the import context shared by sections ------------------------------------------------------
 
 MODEL_OF_SECTION: dict[str, type[models.Model]] = {
@@ -202,11 +237,14 @@ MODEL_OF_SECTION: dict[str, type[models.Model]] = {
 class ImportContext:
     doc: dict
     problems: list[str] = field(default_factory=list)
+    located: list[tuple[str, int, str, str]] = field(default_factory=list)
     # code -> object, for what is in the database already (filled by `prefetch`) and then what was written.
     objects: dict[str, dict[str, models.Model]] = field(default_factory=lambda: defaultdict(dict))
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     preexisting: dict[str, set[str]] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda message: None
+    by: object = None  # the user the history names (None: the command line without --by)
+    run: object = None
     # The document never changes during an import: its code indexes are built once, not per lookup.
     _doc_codes: dict[str, dict[str, dict]] = field(default_factory=dict, repr=False)
     # Parent maps are read by validation only; `import_scenario` clears them before writing.
@@ -222,6 +260,7 @@ class ImportContext:
 
     def problem(self, section: str, index: int, item: dict, field_name: str, message: str) -> None:
         self.problems.append(f"{item_label(section, index, item)} field {field_name}: {message}")
+        self.located.append((section, index, field_name, message))
 
     def known(self, section: str, code: str) -> bool:
         return code in self.doc_codes(section) or code in self.objects[section]
@@ -618,11 +657,14 @@ def _upsert_flat(ctx: ImportContext, section: str, model, rows: list[tuple[str, 
             for name, value in values.items():
                 setattr(obj, name, value)
             obj._change_reason = CHANGE_REASON
+            obj._history_user = ctx.by
             obj.save()
             changed += 1
         ctx.objects[section][code] = obj
     if new:
-        bulk_create_with_history(new, model, batch_size=500, default_change_reason=CHANGE_REASON)
+        bulk_create_with_history(
+            new, model, batch_size=500, default_change_reason=CHANGE_REASON, default_user=ctx.by
+        )
         # bulk_create_with_history re-reads pks on backends that do not return them; make sure ours are set.
         if any(o.pk is None for o in new):
             pks = dict(model.objects.filter(code__in=[o.code for o in new]).values_list("code", "pk"))
@@ -731,6 +773,7 @@ def _write_tree(ctx: ImportContext, section: str, values_of: Callable[[dict], di
                 for name, value in values.items():
                     setattr(obj, name, value)
                 obj._change_reason = CHANGE_REASON
+                obj._history_user = ctx.by
                 obj.save()
                 total_changed += 1
                 moved = True
@@ -745,7 +788,9 @@ def _write_tree(ctx: ImportContext, section: str, values_of: Callable[[dict], di
             new.append(obj)
             ctx.objects[section][item["code"]] = obj
         if new:
-            bulk_create_with_history(new, model, batch_size=500, default_change_reason=CHANGE_REASON)
+            bulk_create_with_history(
+                new, model, batch_size=500, default_change_reason=CHANGE_REASON, default_user=ctx.by
+            )
             if any(o.pk is None for o in new):
                 pks = dict(model.objects.filter(code__in=[o.code for o in new]).values_list("code", "pk"))
                 for o in new:
@@ -829,10 +874,13 @@ def _write_tenures(ctx: ImportContext) -> None:
         elif tenure.person_id != person.pk or tenure.end != end:
             tenure.person, tenure.end = person, end
             tenure._change_reason = CHANGE_REASON
+            tenure._history_user = ctx.by
             tenure.save()
             changed += 1
     if new:
-        bulk_create_with_history(new, Tenure, batch_size=500, default_change_reason=CHANGE_REASON)
+        bulk_create_with_history(
+            new, Tenure, batch_size=500, default_change_reason=CHANGE_REASON, default_user=ctx.by
+        )
     ctx.counts["tenures"] = (len(new), changed)
     ctx.progress(f"tenures: {len(items)} ({len(new)} new, {changed} changed)")
 
@@ -965,23 +1013,87 @@ for _name, _validate, _write in [
 # ---- entry point ---------------------------------------------------------------------------------
 
 
-def import_scenario(text: str, progress: Callable[[str], None] | None = None) -> ImportContext:
-    """Validate the whole document, then write it all in one transaction; raise ScenarioError to refuse."""
-    doc = parse_document(text)
-    check_schema(doc)
-    ctx = ImportContext(doc=doc, progress=progress or (lambda message: None))
-    _prefetch_database(ctx)
-    ctx.preexisting = {section: set(objs) for section, objs in ctx.objects.items()}
-    _check_duplicates(ctx)
-    if not ctx.problems:
-        for section in SECTIONS:
-            section.validate(ctx)
-    _check_field_values(ctx)
-    if ctx.problems:
-        raise ScenarioError(ctx.problems)
+def import_scenario(
+    text: str,
+    progress: Callable[[str], None] | None = None,
+    *,
+    by=None,
+    source: str = "",
+    os_user: str = "",
+) -> ImportContext:
+    """Validate the whole document, then write it all in one transaction; raise ScenarioError to refuse.
+
+    Every run, refused or imported, leaves an ImportRun: who, when, the file's hash and what changed.
+    """
+    encoded = text.encode("utf-8", "surrogatepass")
+    run = ImportRun(
+        by=by,
+        os_user=os_user[:150],
+        source=source[:500],
+        sha256=hashlib.sha256(encoded).hexdigest(),
+        size=len(encoded),
+    )
+    try:
+        doc = parse_document(text)
+    except ScenarioError as exc:
+        _refused(run, exc)
+        raise
+    return import_document(doc, progress, run=run, by=by)
+
+
+def import_document(
+    doc,
+    progress: Callable[[str], None] | None = None,
+    *,
+    dry_run: bool = False,
+    run: ImportRun | None = None,
+    by=None,
+) -> ImportContext:
+    """`import_scenario` of a parsed document (the matrix workbook builds one from its sheets);
+    `dry_run` validates everything and writes nothing; `run`, when given, is the audit row it completes."""
+    try:
+        ctx = _validated(doc, progress)
+    except ScenarioError as exc:
+        if run is not None:
+            _refused(run, exc)
+        raise
+    if dry_run:
+        return ctx
+    ctx.by = by
     ctx._parents.clear()  # writing moves nodes: parent maps are for validation only
     with transaction.atomic():
         for section in SECTIONS:
             if ctx.items(section.name):
                 section.write(ctx)
+        if run is not None:
+            run.outcome = ImportOutcome.IMPORTED
+            run.counts = {section: list(pair) for section, pair in ctx.counts.items()}
+            run.created = sum(n for n, _ in ctx.counts.values())
+            run.changed = sum(c for _, c in ctx.counts.values())
+            run.save()
+    ctx.run = run
+    return ctx
+
+
+def _refused(run: ImportRun, exc: ScenarioError) -> None:
+    run.outcome, run.problems = ImportOutcome.REFUSED, exc.problems[:50]
+    run.save()
+
+
+def _validated(doc, progress: Callable[[str], None] | None) -> ImportContext:
+    problems = _text_problems(doc)
+    if problems:
+        raise ScenarioError(problems[:50])
+    check_schema(doc)
+    ctx = ImportContext(doc=doc, progress=progress or (lambda message: None))
+    _prefetch_database(ctx)
+    ctx.preexisting = {section: set(objs) for section, objs in ctx.objects.items()}
+    _check_duplicates(ctx)
+    # Values first: the section rules compute with dates that must lie in the calendar.
+    _check_field_values(ctx)
+    if not ctx.problems:
+        for section in SECTIONS:
+            section.validate(ctx)
+    if ctx.problems:
+        raise ScenarioError(ctx.problems, ctx.located)
     return ctx

@@ -10,6 +10,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -35,6 +36,8 @@ NAV = [
     ("accountability:hazard_list", "隐患台账", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
     ("responsibility:matrix", "责任矩阵", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
     ("accountability:enterprise_list", "企业", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+    ("accountability:unit_list", "单位", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+    ("accountability:person_list", "人员", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
 ]
 ROLE_LABELS = {
     Role.ADMIN: "安委办",
@@ -145,7 +148,7 @@ def build_matrix(duties: list[Duty], sectors: list[Sector], holders: dict[int, o
 def matrix(request):
     vis = request_visibility(request)
     if vis.role not in MATRIX_ROLES:
-        raise Http404
+        raise PermissionDenied("企业用户不能查看责任矩阵")  # DESIGN §1: a role lacking an action is a 403
     regions = allowed_regions(vis).order_by("path")
     form = MatrixForm(request.GET or None, regions=regions.values_list("code", "name", "level"))
     status = 200

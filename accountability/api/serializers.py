@@ -13,18 +13,9 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from responsibility.api.serializers import DayField, LinkSerializer, MomentField, code_field
-from responsibility.models import (
-    CadreAuthority,
-    DutyType,
-    PartyRole,
-    Person,
-    Position,
-    Region,
-    Sector,
-    Track,
-    Unit,
-)
+from responsibility.models import CadreAuthority, DutyType, PartyRole, Region, Sector, Track
 from responsibility.permissions import Role
+from responsibility.validators import text_problem, validate_evidence
 
 from ..grading import Grade
 from ..measures import BY_CODE as MEASURE_KINDS
@@ -71,20 +62,31 @@ def username_of(user) -> str | None:
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class ScopedSlugField(serializers.SlugRelatedField):
-    """A reference by code, looked up among what the caller may see: a code outside scope reads as unknown."""
+class CodeRefField(serializers.SlugRelatedField):
+    """A reference by code; text no code can have (not a string, NUL) reads as unknown, never a 500."""
 
-    def __init__(self, scope, **kwargs):
-        self.scope = scope
-        super().__init__(slug_field="code", queryset=None, **kwargs)
-
-    def get_queryset(self):
-        return self.scope(self.context["visibility"])
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if text_problem(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value="?")
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ScopedSlugField(CodeRefField):
+    """A reference by code, looked up among what the caller may see: a code outside scope reads as unknown."""
+
+    def __init__(self, scope, **kwargs):
+        self.scope = scope
+        super().__init__(queryset=None, **kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["visibility"])
 
 
 # ---- hazards -----------------------------------------------------------------------------------------------
@@ -221,6 +223,18 @@ def _visible_positions(visibility):
     return visibility.positions().select_related("unit")
 
 
+def _visible_actors(visibility):
+    return visibility.actors()
+
+
+def _all_sectors(visibility):
+    return Sector.objects.all()
+
+
+def _all_regions(visibility):
+    return Region.objects.all()
+
+
 class HazardPlanSerializer(serializers.Serializer):
     """五到位: measures, responsible post, funds and contingency plan (the deadline is the hazard's)."""
 
@@ -234,7 +248,7 @@ class HazardCreateSerializer(HazardPlanSerializer):
     code = code_input(required=False, help_text="留空则自动编号")
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     enterprise = ScopedSlugField(_visible_enterprises, required=False, help_text="企业用户可省略（本企业）")
-    sector = serializers.SlugRelatedField(slug_field="code", queryset=Sector.objects.all())
+    sector = ScopedSlugField(_all_sectors, help_text="须为该企业的行业（或其下级）；监管人员须在本单位职责内")
     unit = ScopedSlugField(_visible_units, required=False, allow_null=True, help_text="所在车间/班组")
     level = serializers.ChoiceField(choices=HazardLevel.choices)
     source = serializers.ChoiceField(
@@ -261,6 +275,9 @@ class HazardCreateSerializer(HazardPlanSerializer):
             enterprise = attrs["enterprise"] = own[0]
         if visibility.role == Role.ENTERPRISE and attrs["source"] != HazardSource.SELF_CHECK:
             raise serializers.ValidationError({"source": "企业只能上报自查隐患（self_check）"})
+        # Refused before anything is written: a hazard the caller could not then read is not created.
+        if not visibility.sees_event(enterprise=enterprise, region=enterprise.region, sector=attrs["sector"]):
+            raise serializers.ValidationError({"sector": "该行业不在您的监管职责范围内"})
         errors = _outside_enterprise(
             enterprise, unit=attrs.get("unit"), responsible_position=attrs.get("responsible_position")
         )
@@ -288,7 +305,11 @@ class StartRectificationSerializer(HazardPlanSerializer):
 
 
 class SubmitRectificationSerializer(serializers.Serializer):
-    evidence = serializers.FileField(max_length=200, help_text="整改证明材料（照片、验收报告…）")
+    evidence = serializers.FileField(
+        max_length=200,
+        validators=[validate_evidence],
+        help_text="整改证明材料（照片、扫描件、验收报告…），不超过 20 MB",
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
@@ -327,12 +348,12 @@ class DecideExtensionSerializer(serializers.Serializer):
 
 
 class PartySerializer(serializers.Serializer):
-    enterprise = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.enterprises())
+    enterprise = ScopedSlugField(_visible_enterprises, help_text="在您权限范围内的企业")
     role = serializers.ChoiceField(choices=PARTY_ROLES)
 
 
 class ActorSerializer(serializers.Serializer):
-    person = serializers.SlugRelatedField(slug_field="code", queryset=Person.objects.all())
+    person = ScopedSlugField(_visible_actors, help_text="您可见的人员，或不在任何单位任职的人员")
     role = serializers.ChoiceField(choices=PARTY_ROLES)
 
 
@@ -418,10 +439,8 @@ class AccidentCreateSerializer(serializers.Serializer):
     code = code_input(required=False, help_text="留空则自动编号")
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     enterprise = ScopedSlugField(_visible_enterprises, required=False, allow_null=True)
-    region = serializers.SlugRelatedField(
-        slug_field="code", queryset=Region.objects.all(), required=False, help_text="省略时取事发企业的属地"
-    )
-    sector = serializers.SlugRelatedField(slug_field="code", queryset=Sector.objects.all())
+    region = ScopedSlugField(_all_regions, required=False, help_text="省略时取事发企业的属地")
+    sector = ScopedSlugField(_all_sectors)
     unit = ScopedSlugField(_visible_units, required=False, allow_null=True)
     post = ScopedSlugField(_visible_positions, required=False, allow_null=True)
     occurred_at = MomentField()
@@ -478,7 +497,7 @@ class TraceQuerySerializer(serializers.Serializer):
 
 
 class TraceSerializer(serializers.Serializer):
-    """The JSON of `manage.py trace --json` (DESIGN §4)."""
+    """The JSON of `manage.py trace --json`."""
 
     enterprise = serializers.CharField(allow_null=True)
     region = serializers.CharField()
@@ -766,11 +785,9 @@ class AddSubjectSerializer(serializers.Serializer):
     track = serializers.ChoiceField(choices=Track.choices)
     reason = serializers.CharField(max_length=5000, help_text="增列理由（必填）")
     types = serializers.ListField(child=serializers.ChoiceField(choices=DutyType.choices), min_length=1)
-    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all(), required=False)
-    position = serializers.SlugRelatedField(
-        slug_field="code", queryset=Position.objects.all(), required=False
-    )
-    person = serializers.SlugRelatedField(slug_field="code", queryset=Person.objects.all(), required=False)
+    unit = ScopedSlugField(_visible_units, required=False)
+    position = ScopedSlugField(_visible_positions, required=False)
+    person = ScopedSlugField(_visible_actors, required=False)
     entity = serializers.BooleanField(default=False, help_text="企业本身作为单位责任主体（仅主体责任轨道）")
 
 
@@ -787,12 +804,12 @@ class ConclusionsSerializer(serializers.Serializer):
 
 
 class UnitProblemCreateSerializer(serializers.Serializer):
-    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    unit = ScopedSlugField(_visible_units)
     problems = serializers.CharField(max_length=20000)
 
 
 class InvestigatorCreateSerializer(serializers.Serializer):
-    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    unit = ScopedSlugField(_visible_units)
     role = serializers.ChoiceField(choices=InvestigatorRole.choices)
 
 
@@ -807,7 +824,7 @@ class AppraisalEndSerializer(serializers.Serializer):
 
 
 class PeriodSerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=3650, help_text="国务院确定的调查期限（天）")
+    days = serializers.IntegerField(min_value=60, max_value=3650, help_text="国务院确定的调查期限（天）")
 
 
 class HandOverCreateSerializer(serializers.Serializer):

@@ -19,12 +19,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from responsibility.api.parsers import StrictJSONParser
 from responsibility.api.permissions import (
+    ANY_ROLE,
     CASE_ROLES,
     ENTERPRISE_SIDE,
     HAZARD_READERS,
@@ -134,7 +136,7 @@ class HazardViewSet(
     filterset_class = HazardFilter
     lookup_field = "code"
     lookup_value_regex = CODE_LOOKUP_REGEX
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         qs = (
@@ -427,19 +429,21 @@ class AccidentViewSet(
 
 
 class TraceView(APIView):
-    """The duty chain of an event on its day, both tracks in DESIGN §3 order — the JSON of
+    """The duty chain of an event on its day, both tracks in chain order — the JSON of
     `manage.py trace --json`. Either `accident` or `hazard`, or `enterprise` (with optional `unit`
     and `post`) or `region`, plus `sector`, `date` and optionally `grade`."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {"get": OVERSIGHT}
+    # An enterprise traces its own events: its own links and the supervision track (DESIGN §1).
+    action_roles = {"get": ANY_ROLE}
 
     @extend_schema(parameters=[s.TraceQuerySerializer], responses=s.TraceSerializer)
     def get(self, request):
         query = s.TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        scope, sector, day, grade = self._event(request_visibility(request), query.validated_data)
-        links = resolve_chain(scope, sector, day, grade)
+        visibility = request_visibility(request)
+        scope, sector, day, grade = self._event(visibility, query.validated_data)
+        links = visibility.visible_links(resolve_chain(scope, sector, day, grade))
         return Response(
             {
                 "enterprise": scope.enterprise.code if scope.enterprise else None,

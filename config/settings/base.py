@@ -1,10 +1,11 @@
 """Settings shared by every environment. Everything secret or site-specific comes from the environment."""
 
+import datetime as dt
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -18,24 +19,23 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-# A development key only while DEBUG is on; production settings refuse to start without one.
+# The public development key only while DEBUG is on. With DEBUG off and no key, a random key for this
+# process (sessions end with it) — never the key in this file; config.settings.production refuses to start.
 SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("DJANGO_SECRET_KEY") or ""
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("DJANGO_REQUIRE_SECRET_KEY"):
-        raise ImproperlyConfigured("SECRET_KEY must be set in the environment")
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-not-for-production" if DEBUG else secrets.token_urlsafe(50)  # noqa: S105
 
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.DutyChainAdminConfig",  # django.contrib.admin with 责任体系 first
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -43,20 +43,28 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_celery_beat",
+    "axes",
+    "csp",
     "responsibility",
     "accountability",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "responsibility.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # No LocaleMiddleware: the product speaks Chinese whatever the browser asks for (admin included).
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "responsibility.middleware.NoStoreForSignedInMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during authentication into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,6 +98,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "responsibility.auth.LoginThrottleBackend",  # first: a locked-out login never reaches the password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -104,6 +113,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the admin strings Django's own Chinese catalogue lacks
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -112,7 +122,38 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
 LOGIN_URL = "/accounts/login/"
+
+# Login throttling (django-axes, README): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked for AXES_COOLOFF_TIME; attempts and lockouts are kept in the database.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("DUTYCHAIN_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("DUTYCHAIN_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "responsibility.auth.lockout_response"
+# Behind a reverse proxy set this to the number of proxies, so the client's address is the one counted.
+AXES_CLIENT_IP_CALLABLE = "responsibility.auth.client_ip"
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
 LOGIN_REDIRECT_URL = "/"
+
+# Content-Security-Policy (django-csp): scripts only from this site (no inline script anywhere); inline
+# style attributes are allowed (charts and a few layouts use them); nothing may frame the pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Product rules that a locality may tune (DOMAIN.md says these are settings).
 DUTYCHAIN = {
@@ -120,14 +161,29 @@ DUTYCHAIN = {
     "INSPECTION_WINDOW_DAYS": int(os.environ.get("DUTYCHAIN_INSPECTION_WINDOW_DAYS", "365")),
     # 493号令 Art 13: 补报 within 7 days (not 30) for road traffic and fire; sector codes, ancestors count.
     "SHORT_REPORT_WINDOW_SECTORS": ["road", "road_traffic", "traffic", "fire"],
+    # Request guards: an API JSON body's size and nesting.
+    "MAX_JSON_BYTES": 1_000_000,
+    "MAX_JSON_DEPTH": 32,
+    # Evidence uploads (整改证明材料): size and the file types a photo, scan or report comes in.
+    "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,
+    # Production puts /api/schema/ and /api/docs/ behind login.
+    "API_DOCS_LOGIN_REQUIRED": False,
+    # Each checked by its first bytes (responsibility.validators.EVIDENCE_SIGNATURES).
+    "EVIDENCE_EXTENSIONS": ["jpg", "jpeg", "png", "pdf", "docx", "xlsx"],
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # API keys (accounts.ApiKey, hashed): `Authorization: Token <key>`.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "responsibility.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -137,12 +193,24 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute", "api_token": "10/minute"},
 }
+
+# API keys: several per user, only their hash stored, valid until revoked.
+KNOX_TOKEN_MODEL = "accounts.ApiKey"
+# knox's own migrations create its default token table even when the model is swapped; that stray
+# table (with a key to auth_user) breaks PostgreSQL's TRUNCATE in flush. Our model has its migration.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "安全生产责任链 API",
-    "DESCRIPTION": "Duty chains, traces, 一案双查 cases and reminders.",
+    "DESCRIPTION": (
+        "Duty chains, traces, 一案双查 cases and reminders.\n\n"
+        '**认证**：脚本用 `POST /api/v1/auth/token/`（JSON `{"username", "password"}`）换取 API 密钥，'
+        "之后每个请求带 `Authorization: Token <密钥>`；网页“API 密钥”页（/account/api-keys/）可查看、命名和撤销。"
+        "浏览器中已登录的会话也可直接调用（写操作需 CSRF 令牌）。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -188,6 +256,11 @@ EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backend
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "dutychain@localhost")
 
 GUARDIAN_RAISE_403 = True
+
+# django-import-export's own guard against formulas in downloads; our resources also escape every
+# formula-like cell (responsibility/spreadsheets.py), which this option alone does not (it strips one "=").
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,

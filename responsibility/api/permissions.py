@@ -6,6 +6,7 @@ view's queryset, so it answers 404 and ids cannot be probed. Scope is `request_v
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework.permissions import BasePermission
 
 from responsibility.permissions import Role, request_visibility
@@ -51,3 +52,13 @@ class HasActionRole(BasePermission):
         method = request.method.lower()
         action = getattr(view, "action", None) or {"head": "get", "options": "metadata"}.get(method, method)
         return request_visibility(request).role in roles_of_view(view, action)
+
+
+class DocsAccess(BasePermission):
+    """The OpenAPI schema and its docs: public while developing, behind login in production
+    (settings.DUTYCHAIN["API_DOCS_LOGIN_REQUIRED"], read per request)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not settings.DUTYCHAIN.get("API_DOCS_LOGIN_REQUIRED"):
+            return True
+        return bool(request.user and request.user.is_authenticated)

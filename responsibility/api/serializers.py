@@ -4,35 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
 from rest_framework import serializers
 
 from responsibility.models import Duty, DutyType, Person, Position, Region, Sector, Track, Unit
-
-# Dates the product can reason about: the chain's arithmetic (inspection windows, statutory deadlines)
-# stays inside the calendar, and a typo like year 20240 is refused instead of overflowing.
-EARLIEST_DAY = dt.date(1949, 10, 1)
-LATEST_DAY = dt.date(2099, 12, 31)
+from responsibility.validators import day_problem, moment_problem
 
 
 class DayField(serializers.DateField):
-    default_error_messages = {"out_of_range": f"日期须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间"}
+    """A day within the product's calendar (responsibility.validators)."""
 
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
-        if not EARLIEST_DAY <= day <= LATEST_DAY:
-            self.fail("out_of_range")
+        problem = day_problem(day)
+        if problem:
+            raise serializers.ValidationError(problem, code="out_of_range")
         return day
 
 
 class MomentField(serializers.DateTimeField):
-    default_error_messages = {"out_of_range": f"时间须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间"}
+    """A time within the product's calendar; an offset is required (a naive time is read as China time)."""
 
     def to_internal_value(self, value):
+        problem = moment_problem(_aware_or_none(value))
+        if problem:
+            raise serializers.ValidationError(problem, code="out_of_range")
         moment = super().to_internal_value(value)
-        if not EARLIEST_DAY <= timezone.localdate(moment) <= LATEST_DAY:
-            self.fail("out_of_range")
+        problem = moment_problem(moment)
+        if problem:
+            raise serializers.ValidationError(problem, code="out_of_range")
         return moment
+
+
+def _aware_or_none(value):
+    """The raw input as an aware time, checked before DRF converts it (year 1 at +08:00 would overflow)."""
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().upper().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is not None else None
+    return value if isinstance(value, dt.datetime) and value.tzinfo is not None else None
 
 
 USER_ROLES = [
@@ -251,6 +262,16 @@ class CoverageSerializer(serializers.Serializer):
     date = serializers.DateField()
     gaps = GapSerializer(many=True)
     overlaps = OverlapSerializer(many=True)
+
+
+class MyDutiesQuerySerializer(serializers.Serializer):
+    enterprise = serializers.RegexField(
+        r"^[A-Za-z0-9_.\-]+$",
+        max_length=64,
+        required=False,
+        help_text="企业编码（用户代表多个企业时；默认第一个）",
+    )
+    date = DayField(required=False, help_text="YYYY-MM-DD：按这一天的在岗人员和责任，默认今日")
 
 
 class CoverageQuerySerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -35,6 +35,7 @@ from .serializers import (
     CoverageSerializer,
     DutySerializer,
     MeSerializer,
+    MyDutiesQuerySerializer,
     MyDutiesSerializer,
     PersonSerializer,
     PositionSerializer,
@@ -91,30 +92,22 @@ class MyDutiesView(APIView):
     permission_classes = [IsAuthenticated, HasActionRole]
     action_roles = {"get": ENTERPRISE_ONLY}
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "enterprise",
-                str,
-                description="企业编码（用户代表多个企业时；默认第一个）",
-                pattern=r"^[A-Za-z0-9_.\-]+$",
-            )
-        ],
-        responses=MyDutiesSerializer,
-    )
+    @extend_schema(parameters=[MyDutiesQuerySerializer], responses=MyDutiesSerializer)
     def get(self, request):
+        query = MyDutiesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         enterprises = request_visibility(request).enterprises().select_related("region").order_by("code")
-        code = request.query_params.get("enterprise")
+        code = query.validated_data.get("enterprise")
         enterprise = (enterprises.filter(code=code) if code else enterprises).first()
         if enterprise is None:
             raise Http404
-        today = timezone.localdate()
+        day = query.validated_data.get("date") or timezone.localdate()
         data = {
             "enterprise": {"code": enterprise.code, "name": enterprise.name},
-            "date": today,
-            "positions": _posts_of(enterprise, today),
-            "unit_duties": _unit_duties_of(enterprise, today),
-            "answerable": _answerable_for(enterprise, today),
+            "date": day,
+            "positions": _posts_of(enterprise, day),
+            "unit_duties": _unit_duties_of(enterprise, day),
+            "answerable": _answerable_for(enterprise, day),
         }
         return Response(MyDutiesSerializer(data).data)
 

@@ -184,7 +184,8 @@ def test_a_regulator_lists_a_hazard_and_closing_lifts_the_listing(make_hazard):
         dt.date(2024, 6, 30),
         None,
     )
-    hazard = verify_and_close(hazard=submit_rectification(hazard=hazard), on=dt.date(2024, 6, 28))
+    submitted = submit_rectification(hazard=hazard, on=dt.date(2024, 6, 27))
+    hazard = verify_and_close(hazard=submitted, on=dt.date(2024, 6, 28))
     listing.refresh_from_db()
     assert listing.lifted_on == dt.date(2024, 6, 28)
 

@@ -17,11 +17,11 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accountability.cases import open_case
 from accountability.models import Accident, Hazard, HazardLevel, HazardSource
+from accounts.services import issue_api_key
 from responsibility.management.commands.load_demo import create_demo_users
 from responsibility.models import Region, Sector, Unit
 from tests.conftest import DEMO_FILE
@@ -41,8 +41,8 @@ def fresh_throttle_counts():
 def token_client(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _key, token = issue_api_key(user=user, via="test")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -15,7 +15,10 @@ def post(client, path, data=None, **kwargs):
     return client.post(path, data or {}, format=kwargs.pop("format", "json"), **kwargs)
 
 
-def evidence(name="after.jpg", content=b"after-photo"):
+PHOTO = b"\xff\xd8\xff\xe0after-photo"  # a JPEG's signature: the service reads the type from the content
+
+
+def evidence(name="after.jpg", content=PHOTO):
     return SimpleUploadedFile(name, content, content_type="image/jpeg")
 
 
@@ -117,8 +120,21 @@ def test_the_evidence_file_is_served_to_those_who_see_the_hazard(shared_world, d
     for role in ("enterprise", "regulator", "inspector"):
         response = shared_world.clients[role].get(url)
         assert response.status_code == 200
-        assert b"".join(response.streaming_content) == b"after-photo"
+        assert b"".join(response.streaming_content) == PHOTO
     assert shared_world.clients["enterprise2"].get(url).status_code == 404
+
+
+def test_evidence_that_is_not_what_its_name_says_is_a_field_error(shared_world, db):
+    Hazard.objects.filter(code="HZ1").update(state=HazardState.RECTIFYING)
+    response = post(
+        shared_world.clients["enterprise"],
+        "/api/v1/hazards/HZ1/submit/",
+        {"evidence": evidence("after.jpg", b"MZ not a photo")},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "不是 JPG 格式" in str(response.json())
+    assert Hazard.objects.get(code="HZ1").state == HazardState.RECTIFYING
 
 
 def test_a_submission_without_evidence_is_a_field_error(shared_world, db):

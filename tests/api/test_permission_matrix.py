@@ -49,6 +49,13 @@ SCOPES: dict[str, dict[str, tuple[str, str | None]]] = {
         "enterprise2": ("HZ2", "HZ1"),
     },
     "accident": {"admin": ("A0226", None), "inspector": ("A0226", "AC6"), "*": ("A0226", "A0402")},
+    # e2 has no accident of its own: only the outside one to trace
+    "traced_accident": {
+        "admin": ("A0226", None),
+        "inspector": ("A0226", "AC6"),
+        "enterprise2": (None, "A0226"),
+        "*": ("A0226", "A0402"),
+    },
     "case": {
         "admin": ("CASE-A-A0226", None),
         "inspector": ("CASE-A-A0226", "CASE-A-AC6"),
@@ -211,7 +218,7 @@ def listing(role, code):
 
 def evidence_upload(role, code):
     return {
-        "evidence": SimpleUploadedFile("after.jpg", b"after", content_type="image/jpeg"),
+        "evidence": SimpleUploadedFile("after.jpg", b"\xff\xd8\xff\xe0after", content_type="image/jpeg"),
         "note": "已整改",
     }
 
@@ -243,7 +250,7 @@ CALLS = [
     Call("me", "get", "/api/v1/me/", "none", EVERYONE),
     Call("my-duties", "get", "/api/v1/my/duties/?enterprise={code}", "mine", {"enterprise", "enterprise2"}),
     Call("coverage", "get", "/api/v1/coverage/?date=2024-02-26", "none", OVERSIGHT),
-    Call("trace", "get", "/api/v1/trace/?accident={code}", "accident", OVERSIGHT),
+    Call("trace", "get", "/api/v1/trace/?accident={code}", "traced_accident", EVERYONE),
     # reference lists
     Call("regions-list", "get", "/api/v1/regions/", "region", EVERYONE, probe="search"),
     Call("regions-detail", "get", "/api/v1/regions/{code}/", "region", EVERYONE),

@@ -52,7 +52,7 @@ def test_a_bad_row_is_shown_with_its_row_and_field_and_cannot_be_confirmed(admin
         html,
         re.S,
     )
-    assert row and row.groups() == ("2", "unit")
+    assert row and row.groups() == ("2", "所在单位编码")
     assert not Position.objects.filter(code__in=["n1", "n2"]).exists()
 
 

@@ -136,8 +136,13 @@ def test_a_decided_record_is_amended_and_both_decisions_are_kept(inspector, open
 
 def test_the_gate_refuses_to_close_and_names_each_missing_condition(inspector, opened):
     response = inspector.post(reverse("accountability:case_close", args=[opened.code]))
-    assert response.status_code == 409
-    html = response.content.decode()
+    # Post/redirect/get: a refused close leaves /close/, and says why once.
+    assert response.status_code == 302
+    assert (
+        response["Location"]
+        == reverse("accountability:case_workbench", args=[opened.code]) + "#close-refused"
+    )
+    html = inspector.get(response["Location"]).content.decode()
     assert 'id="close-refused"' in html
     for code in (
         "cause_not_found",
@@ -147,6 +152,8 @@ def test_the_gate_refuses_to_close_and_names_each_missing_condition(inspector, o
     ):
         assert f'data-blocker="{code}"' in html
     assert Case.objects.get(pk=opened.pk).state == CaseState.OPEN
+    again = inspector.get(response["Location"]).content.decode()
+    assert 'id="close-refused"' not in again
 
 
 def test_the_case_closes_once_all_four_are_met(inspector, opened):
@@ -186,7 +193,7 @@ def test_an_investigator_adds_a_subject_the_chain_did_not_name_with_the_reason(i
     refused = inspector.post(
         url, {"track": "supervision", "types": ["supervisory"], "person": "p99", "reason": "x"}
     )
-    assert refused.status_code == 400 and "编码 p99 不存在" in refused.content.decode()
+    assert refused.status_code == 400 and "“p99”不存在或不在您的查看范围内" in refused.content.decode()
     response = inspector.post(
         url,
         {"track": "supervision", "types": ["supervisory"], "person": "p07", "reason": "收受好处、默许违规"},
@@ -199,8 +206,9 @@ def test_an_investigator_adds_a_subject_the_chain_did_not_name_with_the_reason(i
 def test_a_regulator_neither_reads_nor_writes_a_case_as_in_the_api(login, opened):
     # The departments are themselves subjects of the supervision track: the case is the inspectors' work.
     regulator = login("regulator")
-    assert regulator.get(workbench()).status_code == 404
-    assert regulator.get(reverse("accountability:case_list")).status_code == 404
+    # DESIGN §1: a role lacking cases gets 403, as in the API.
+    assert regulator.get(workbench()).status_code == 403
+    assert regulator.get(reverse("accountability:case_list")).status_code == 403
     record = opened.records.first()
     assert regulator.post(record_url(record), finding_post("not_responsible", "x")).status_code in (403, 404)
     assert regulator.post(reverse("accountability:case_close", args=[opened.code])).status_code in (403, 404)
@@ -210,9 +218,9 @@ def test_a_regulator_neither_reads_nor_writes_a_case_as_in_the_api(login, opened
 
 def test_an_enterprise_user_never_reaches_a_case(login, opened):
     enterprise = login("enterprise")
-    assert enterprise.get(workbench()).status_code == 404
-    assert enterprise.get(reverse("accountability:case_list")).status_code == 404
-    assert enterprise.get(reverse("accountability:case_report", args=[opened.code])).status_code == 404
+    assert enterprise.get(workbench()).status_code == 403
+    assert enterprise.get(reverse("accountability:case_list")).status_code == 403
+    assert enterprise.get(reverse("accountability:case_report", args=[opened.code])).status_code == 403
 
 
 def test_the_workbench_takes_the_same_number_of_queries_however_many_records_and_decisions(inspector, opened):

@@ -129,9 +129,11 @@ def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_
     dataset.append(["n3", "资料员", "e1"])
     result = PositionResource().import_data(dataset, dry_run=False)
     assert result.has_validation_errors()
-    assert [(row.number, sorted(row.field_specific_errors)) for row in result.invalid_rows] == [(2, ["unit"])]
+    assert [(row.number, sorted(row.field_specific_errors)) for row in result.invalid_rows] == [
+        (2, ["所在单位编码"])
+    ]
     lines = describe_errors(result)
-    assert lines == ["第 2 行（表格第 3 行）字段 unit：找不到编码为“no_such_unit”的单位"]
+    assert lines == ["第 2 行（表格第 3 行）“所在单位编码”列：找不到编码为“no_such_unit”的单位"]
     assert not Position.objects.filter(code__in=["n1", "n2", "n3"]).exists()
 
 
@@ -143,7 +145,7 @@ def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_
             ["code", "name", "level", "parent"],
             [["T3", "南湖街道", "township", "SD"], ["SDX", "另一区", "province", "SD"]],
             2,
-            "level",
+            "层级",
             "层级必须低于上级区划",
         ),
         (
@@ -151,7 +153,7 @@ def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_
             ["person", "position", "start", "end"],
             [["p07", "t1_head", "2024-01-01", ""], ["p06", "t1_head", "2024-06-01", ""]],
             2,
-            "start",
+            "任职起",
             "重叠",
         ),
         (
@@ -162,7 +164,7 @@ def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_
                 ["DN2", "competent", "d_housing_dir", "d_housing", "gas", "2024-01-01"],
             ],
             2,
-            "holder_position",
+            "责任岗位编码",
             "二选一",
         ),
         (
@@ -173,7 +175,7 @@ def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_
                 ["DN2", "competent", "d_housing", "gas,mining", "2024-01-01"],
             ],
             2,
-            "sectors",
+            "行业范围编码（空=全部）",
             "mining",
         ),
         (
@@ -181,7 +183,7 @@ def test_a_sheet_with_a_bad_row_is_refused_naming_the_row_and_field_and_nothing_
             ["code", "type", "holder_unit", "start"],
             [["DN1", "territorial", "t1_gov", "2024-01-01"], ["DN2", "approval", "d_housing", "2024-01-01"]],
             2,
-            "type",
+            "责任类型",
             "不是可选值",
         ),
     ],
@@ -193,6 +195,6 @@ def test_each_refusal_names_its_row_and_column(demo_users, resource, headers, ro
     assert result.has_validation_errors() or result.has_errors()
     lines = describe_errors(result)
     assert any(
-        line.startswith(f"第 {row} 行") and f"字段 {field}" in line and message in line for line in lines
+        line.startswith(f"第 {row} 行") and f"“{field}”列" in line and message in line for line in lines
     ), lines
     assert {model: model.objects.count() for model in MATRIX_MODELS} == counts

@@ -18,7 +18,7 @@ def admin_client_(db, client):
 
 def test_the_migration_loads_the_default_rules_and_the_daily_schedule(db):
     migration = importlib.import_module("accountability.migrations.0003_reminders")
-    handover = importlib.import_module("accountability.migrations.0007_findings_channels_handovers")
+    handover = importlib.import_module("accountability.migrations.0010_findings_channels_handovers")
     # The migrations keep frozen copies of the defaults; the living ones must not drift from them.
     living = [
         {**r, "kind": str(r["kind"]), "recipients": [str(x) for x in r["recipients"]]}

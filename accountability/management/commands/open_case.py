@@ -1,5 +1,7 @@
+import getpass
 import json
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -16,13 +18,25 @@ class Command(BaseCommand):
         source.add_argument("--accident", help="accident code")
         source.add_argument("--hazard", help="hazard code (must be overdue)")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--by", help="username of the investigator opening the case (recorded as its opener)"
+        )
 
-    def handle(self, *args, accident=None, hazard=None, **options):
+    def handle(self, *args, accident=None, hazard=None, by=None, **options):
+        user = None
+        if by:
+            user = get_user_model().objects.filter(username=by, is_active=True).first()
+            if user is None:
+                raise CommandError(f"--by: no active user {by!r}")
+        # Without --by the history still says it came from the command line, and which OS account.
+        reason = f"命令行 open_case（{_os_user() or '未知用户'}）"[:100]
         try:
             if accident:
-                opened = open_case(accident=Accident.objects.get(code=accident))
+                opened = open_case(
+                    accident=Accident.objects.get(code=accident), by=user, change_reason=reason
+                )
             else:
-                opened = open_case(hazard=Hazard.objects.get(code=hazard))
+                opened = open_case(hazard=Hazard.objects.get(code=hazard), by=user, change_reason=reason)
         except Accident.DoesNotExist:
             raise CommandError(f"--accident: no accident with code {accident!r}") from None
         except Hazard.DoesNotExist:
@@ -37,3 +51,10 @@ class Command(BaseCommand):
             return
         verb = "opened" if opened.created else "already open"
         self.stdout.write(f"{data['case']} ({verb}): {len(data['records'])} records")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""

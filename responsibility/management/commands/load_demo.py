@@ -30,37 +30,76 @@ DEMO_USERS = [
 ]
 
 
-def create_demo_users(password: str) -> list[str]:
-    """An account per role over the worked example, all with `password`."""
+def create_demo_users(password: str, *, keep_existing: bool = False) -> list[str]:
+    """An account per role over the worked example with `password`; returns the usernames given it.
+
+    With `keep_existing`, an account that exists already is left exactly as it is (password, groups,
+    grants): only missing accounts are created.
+    """
     users = get_user_model().objects
     groups = ensure_role_groups()
-    admin, _ = users.get_or_create(username="admin", defaults={"email": "admin@localhost"})
-    admin.is_staff = admin.is_superuser = True
-    admin.set_password(password)
-    admin.save()
-    admin.groups.add(groups[Role.ADMIN])
-    names = ["admin"]
+    names = []
+    admin, created = users.get_or_create(username="admin", defaults={"email": "admin@localhost"})
+    if created or not keep_existing:
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(password)
+        admin.save()
+        admin.groups.add(groups[Role.ADMIN])
+        names.append("admin")
     for username, role, (model, code, perm), person_code in DEMO_USERS:
-        user, _ = users.get_or_create(username=username, defaults={"email": f"{username}@localhost"})
+        scope = model.objects.filter(code=code).first()
+        if scope is None:
+            continue  # the demo object was removed: no account to anchor there
+        user, created = users.get_or_create(username=username, defaults={"email": f"{username}@localhost"})
+        if not created and keep_existing:
+            continue
         user.set_password(password)
         user.save()
         user.groups.add(groups[role])
-        assign_perm(f"responsibility.{perm}", user, model.objects.get(code=code))
+        assign_perm(f"responsibility.{perm}", user, scope)
         if person_code:
-            Person.objects.filter(code=person_code).update(user=user)
+            Person.objects.filter(code=person_code, user__isnull=True).update(user=user)
         names.append(username)
     return names
 
 
-class Command(BaseCommand):
-    help = "Load the worked example county (idempotent) and an account per role (admin, inspector, regulator, enterprise…)."
+def database_is_empty() -> bool:
+    return not (Region.objects.exists() or Unit.objects.exists())
 
-    def handle(self, *args, **options):
-        call_command("import_scenario", str(DEMO_FILE), quiet=True, stdout=self.stdout)
+
+class Command(BaseCommand):
+    help = (
+        "Load the worked example county and an account per role — only into an empty database "
+        "(or with --reload). Never changes an existing account; a password is printed once, when created."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reload",
+            action="store_true",
+            help="import the example over a database that has data (reverts the example's rows to the file)",
+        )
+
+    def handle(self, *args, reload=False, **options):
+        if database_is_empty() or reload:
+            call_command("import_scenario", str(DEMO_FILE), quiet=True, stdout=self.stdout)
+        else:
+            self.stdout.write(
+                "the database has data already: the example is not imported "
+                "(--reload imports it again and reverts edits of its rows)"
+            )
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         with transaction.atomic():
-            names = create_demo_users(password)
-        self.stdout.write(self.style.SUCCESS(f"demo accounts ({', '.join(names)}), password: {password}"))
+            created = create_demo_users(password, keep_existing=True)
+        if created:
+            self.stdout.write(
+                self.style.SUCCESS(f"new demo accounts ({', '.join(created)}), password: {password}")
+            )
+            self.stdout.write("(shown only this once; to reset: manage.py changepassword USERNAME)")
+        else:
+            self.stdout.write(
+                "demo accounts exist already; their passwords are unchanged (manage.py changepassword NAME to reset)."
+            )
         self.stdout.write(
             self.style.SUCCESS("→ http://127.0.0.1:8000/  ·  admin: http://127.0.0.1:8000/admin/")
         )

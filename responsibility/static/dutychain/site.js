@@ -38,4 +38,32 @@
     finding.addEventListener("change", toggle);
     toggle();
   }
+
+  // Autocomplete by name: inputs marked data-pick fill their datalist from /lookup/<kind>/ (the user's scope).
+  document.querySelectorAll("input[data-pick]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var timer = null;
+    if (!list) { return; }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (!q) { return; }
+      timer = setTimeout(function () {
+        var url = "/lookup/" + input.dataset.pick + "/?q=" + encodeURIComponent(q);
+        var enterprise = input.dataset.enterprise ||
+          (input.form && input.form.elements.enterprise && input.form.elements.enterprise.value);
+        if (enterprise && input.dataset.pick !== "enterprises") { url += "&enterprise=" + encodeURIComponent(enterprise); }
+        fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : { results: [] }; })
+          .then(function (data) {
+            list.innerHTML = "";
+            data.results.forEach(function (row) {
+              var option = document.createElement("option");
+              option.value = row.code;
+              option.label = row.label + "（" + row.code + "）";
+              list.appendChild(option);
+            });
+          });
+      }, 200);
+    });
+  });
 })();

@@ -37,8 +37,8 @@ def unload_handover_rule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accountability', '0006_event_periods_and_investigators'),
-        ('responsibility', '0005_findings_channels_handovers'),
+        ('accountability', '0009_period_field_validators'),
+        ('responsibility', '0010_position_cadre_authority'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('responsibility', '0004_periods_and_certifications'),
+        ('responsibility', '0009_tenure_document_validator'),
     ]
 
     operations = [

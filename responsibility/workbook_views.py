@@ -1,0 +1,87 @@
+"""The matrix workbook pages: download the whole matrix; upload one, see what would change, confirm.
+
+Only 安委办 (the admin role) edits the matrix, so only it exports and imports the whole workbook.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from .forms import WorkbookUploadForm
+from .permissions import Role, request_visibility
+from .views import render_page
+from .workbook import WorkbookError, export_workbook, import_workbook, preview_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SESSION_KEY = "matrix_workbook_upload"
+
+
+def _require_admin(request) -> None:
+    if request_visibility(request).role != Role.ADMIN:
+        raise PermissionDenied
+
+
+@login_required
+def workbook_export(request):
+    _require_admin(request)
+    response = HttpResponse(export_workbook(), content_type=XLSX)
+    name = f"responsibility-matrix-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def workbook_import(request):
+    """GET: the upload form. POST with a file: the preview (or the problems). POST confirm: the import
+    of the very file previewed (kept in the session, checked by its hash)."""
+    _require_admin(request)
+    if request.method == "POST" and request.POST.get("confirm"):
+        return _confirm(request)
+    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        content = form.cleaned_data["file"].read()
+        try:
+            preview = preview_workbook(content)
+        except WorkbookError as exc:
+            context["problems"] = exc.problems
+            status = 400
+        else:
+            digest = hashlib.sha256(content).hexdigest()
+            request.session[SESSION_KEY] = {"digest": digest, "content": base64.b64encode(content).decode()}
+            context.update(preview=preview, digest=digest, filename=form.cleaned_data["file"].name)
+    elif request.method == "POST":
+        status = 400
+    return render_page(request, "responsibility/workbook_import.html", context, status=status)
+
+
+def _confirm(request):
+    stored = request.session.get(SESSION_KEY) or {}
+    if not stored or stored.get("digest") != request.POST.get("digest"):
+        messages.error(request, "预览已失效，请重新上传工作簿。")
+        return redirect("responsibility:workbook_import")
+    content = base64.b64decode(stored["content"])
+    try:
+        ctx = import_workbook(content)
+    except WorkbookError as exc:
+        # The matrix changed since the preview: say what is wrong now.
+        return render_page(
+            request,
+            "responsibility/workbook_import.html",
+            {"form": WorkbookUploadForm(), "problems": exc.problems},
+            status=400,
+        )
+    del request.session[SESSION_KEY]
+    new = sum(n for n, _c in ctx.counts.values())
+    changed = sum(c for _n, c in ctx.counts.values())
+    messages.success(request, f"导入完成：新增 {new} 条，修改 {changed} 条。")
+    return redirect("responsibility:workbook_import")
