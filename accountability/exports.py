@@ -172,13 +172,15 @@ def _basis(record) -> str:
             text += f"（{link['role_label']}）"
         if link.get("enterprise_name") and record.track == "supervision":
             text += f"［{link['enterprise_name']}］"
-        if link.get("basis"):
+        # An investigator's subject: its reason is said once, below, and no internal source code is printed.
+        added = link.get("source") == "investigation"
+        if link.get("basis") and not added:
             text += f"：{link['basis']}"
-        if link.get("source"):
+        if link.get("source") and not added:
             text += f"［{link['source']}］"
         parts.append(text)
-    if record.origin == "added":
-        parts.append(f"调查中增列：{record.added_reason}")
+    if record.origin in ("added", "review"):
+        parts.append(f"{record.get_origin_display()}：{record.added_reason}")
     return "；".join(p for p in parts if p)
 
 
