@@ -10,14 +10,13 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
 from docx import Document
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accountability import cases as services
 from accountability.models import Accident, AccountabilityRecord, Case, CaseState, Measure, ReminderKind
 from accountability.reminders import SELECTORS
 from accountability.report import ANNEX, HEADINGS
 from responsibility.models import Position, Unit
+from tests.api.conftest import token_client
 from tests.conftest import OLD_HOUSE_FILE
 
 CASE = "CASE-A-A0429"
@@ -255,9 +254,7 @@ def replayed(django_db_setup, django_db_blocker):
         try:
             call_command("import_scenario", str(OLD_HOUSE_FILE), quiet=True)
             user = User.objects.create_superuser("anweiban", password="pw-anweiban-12")
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-            yield replay(client)
+            yield replay(token_client(user))
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
