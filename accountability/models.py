@@ -713,7 +713,7 @@ class RecordOrigin(models.TextChoices):
 
 
 class SubjectType(models.TextChoices):
-    """What a record is about (DESIGN §6 subject kinds)."""
+    """What a record is about: a person in a post, a unit, an actor, or an enterprise as a legal person."""
 
     POSITION = "position", "岗位人员"
     UNIT = "unit", "单位"

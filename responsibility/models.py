@@ -312,7 +312,7 @@ class Person(models.Model):
 
 
 class CadreAuthority(models.TextChoices):
-    """干部管理权限 goes with the post (DESIGN §6): whose 纪检监察 body decides on its holder."""
+    """干部管理权限 goes with the post: whose 纪检监察 body decides on its holder."""
 
     CENTRAL = "central", "中管"
     PROVINCIAL = "provincial", "省管"

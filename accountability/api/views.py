@@ -707,7 +707,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, parameters=CODE_LOOKUP)
     @action(detail=True, methods=["get"])
     def export(self, request, code=None):
-        """The case as `export_case --json` prints it (DESIGN §6)."""
+        """The case as `export_case --json` prints it: records with finding, category, measures by channel, authority and hand-overs."""
         return Response(case_export(self.get_object()))
 
     @_case_action(s.CauseSerializer, s.CaseDetailSerializer)
