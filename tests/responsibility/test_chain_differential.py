@@ -459,7 +459,7 @@ def check_world(doc: dict):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=int(os.environ.get("DIFF_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("DIFF_EXAMPLES", "40")),
     deadline=None,
     # DIFF_SHRINK=0 reports the first failing world as found (shrinking a world can take minutes)
     phases=[Phase.explicit, Phase.generate] if os.environ.get("DIFF_SHRINK") == "0" else list(Phase),
