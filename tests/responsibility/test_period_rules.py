@@ -437,8 +437,9 @@ def test_a_link_found_only_earlier_more_than_once_spans_all_its_occurrences(w):
 def test_an_earlier_holder_who_left_and_came_back_is_one_link_from_their_first_day(w):
     """§5.3 gives one link per person (first to last day inside the overlap); §5.8 orders by that `from`."""
     head = held(w.co_gov, "co_head", "h1", start=D(2020, 1, 1), end=D(2020, 7, 1))
+    h1 = head.tenures.get().person
     TenureFactory(position=head, person=PersonFactory(code="h2"), start=D(2020, 7, 1), end=D(2021, 1, 1))
-    TenureFactory(position=head, person=head.tenures.get().person, start=D(2021, 1, 1), end=D(2021, 7, 1))
+    TenureFactory(position=head, person=h1, start=D(2021, 1, 1), end=D(2021, 7, 1))
     TenureFactory(position=head, person=PersonFactory(code="h3"), start=D(2021, 7, 1))
     duty(DutyType.PARTY_GOV_LEAD, head, start=D(2019, 1, 1))
 
