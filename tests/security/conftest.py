@@ -28,9 +28,15 @@ def world(shared_world, db) -> World:  # noqa: F811
 def tried(request):
     """A counter of requests or inputs per category, reported with the test."""
     counts: Counter = Counter()
-    # The same object is read when the call's report is made, after the test has counted.
-    request.node.user_properties.append(("tried", counts))
+    request.node._tried = counts
     return counts
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """The call's report carries the counts as a plain dict (pytest-xdist sends reports between processes)."""
+    if call.when == "call" and hasattr(item, "_tried"):
+        item.user_properties.append(("tried", dict(item._tried)))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -40,7 +46,7 @@ def pytest_terminal_summary(terminalreporter):
             continue
         for name, value in getattr(report, "user_properties", ()):
             if name == "tried":
-                totals.update(dict(value))
+                totals.update(value)
     if totals:
         terminalreporter.write_sep("-", "security probe: requests and inputs tried per category")
         for category, n in sorted(totals.items()):
