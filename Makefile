@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 SHARED ?= ../shared
 
-.PHONY: run test install test-sqlite test-postgres lint checks contract services browser clean
+.PHONY: run test install bench test-sqlite test-postgres lint checks contract services browser clean
 
 install: $(VENV)/.installed
 
@@ -48,6 +48,11 @@ contract:
 	@test -f $(SHARED)/tools/check_contract.py || { echo "contract: $(SHARED)/tools/check_contract.py is missing" >&2; exit 1; }
 	PROJECT_PY=$(PY) $(PY) $(SHARED)/tools/check_contract.py . $(SHARED)/examples/demo_county.json
 	PROJECT_PY=$(PY) $(PY) $(SHARED)/tools/check_contract.py . $(SHARED)/examples/old_house.json
+
+# The benchmarks there are (never part of `make test`): ratios measured interleaved in one run, on PostgreSQL.
+bench: install services
+	DATABASE_URL=$(PG_URL) $(PY) bench/trace_bench.py
+	DATABASE_URL=$(PG_URL) $(PY) bench/reminder_bench.py
 
 # The local PostgreSQL and Redis the suite talks to; start them if the machine has them stopped.
 services:

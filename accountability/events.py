@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from responsibility.chain import EventScope, Link, resolve_chain
 from responsibility.models import Sector
 
-from .models import Accident, Hazard
+from .models import Accident, EventActor, EventParty, Hazard
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,11 @@ def hazard_event(hazard: Hazard) -> TracedEvent:
     )
 
 
-# What an event's trace reads besides its own row: parties, actors (with their enterprise), sectors.
+# What an event's trace reads besides its own row, one query each: parties, actors (with the enterprise
+# they control), further sectors.
 EVENT_PREFETCH = (
-    "parties__enterprise",
-    "actors__person",
-    "actors__of",
+    Prefetch("parties", queryset=EventParty.objects.select_related("enterprise__region")),
+    Prefetch("actors", queryset=EventActor.objects.select_related("person", "of")),
     Prefetch("also_sectors", queryset=Sector.objects.order_by("code")),
 )
 

@@ -160,7 +160,9 @@ def _table(document, headers: list[str], rows: list[list[str]]):
 
 def _subject(record) -> tuple[str, str, str]:
     snap = record.snapshot
-    person = snap.get("person_name") or ("空缺" if record.vacant else "")
+    person = record.subject_name
+    if record.term_note:
+        person += f"（{record.term_note}）"  # §5.10: an earlier holder answers for their own term
     return snap.get("unit_name", ""), snap.get("position_title", ""), person
 
 
@@ -254,6 +256,13 @@ def case_docx(data: dict) -> bytes:
         ["结案时间", f"{timezone.localtime(case.closed_at):%Y-%m-%d %H:%M}" if case.closed_at else "未结案"],
     ]
     _table(document, ["项目", "内容"], facts)
+    team = list(source.investigator_rows.all()) if data["is_accident"] else []
+    if team:
+        document.add_paragraph(
+            "调查组："
+            + "、".join(f"{row.unit.name}（{row.get_role_display()}）" for row in team)
+            + "。调查组中处于调查层级及以上的单位不作为本案责任主体，其责任由上级另行处理。"
+        )
 
     document.add_heading("一、原因认定", level=1)
     document.add_paragraph(case.cause or "（尚未认定原因）")

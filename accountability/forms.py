@@ -47,6 +47,15 @@ class TraceForm(forms.Form):
     grade = forms.ChoiceField(
         label="事故等级", required=False, choices=[("", "（无：按县级追溯）"), *Grade.choices]
     )
+    since = forms.DateField(
+        label="隐患形成日期",
+        required=False,
+        widget=DATE_INPUT,
+        help_text="填写后追溯 [隐患形成日期, 日期] 期间的历任责任人",
+    )
+    also_sectors = forms.MultipleChoiceField(
+        label="同时涉及的行业", required=False, widget=forms.SelectMultiple(attrs={"size": 3})
+    )
     unit = forms.CharField(
         label="事发车间/班组",
         required=False,
@@ -67,6 +76,7 @@ class TraceForm(forms.Form):
     def __init__(self, *args, sectors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = [("", "—")] + [(c, f"{n}（{c}）") for c, n in sectors]
+        self.fields["also_sectors"].choices = [(c, f"{n}（{c}）") for c, n in sectors]
 
     def clean(self):
         data = super().clean()
@@ -77,8 +87,13 @@ class TraceForm(forms.Form):
             for name, label in (("sector", "行业领域"), ("date", "日期")):
                 if not data.get(name):
                     self.add_error(name, f"按企业追溯须选择{label}")
+            if data.get("since") and data.get("date") and data["since"] > data["date"]:
+                self.add_error("since", "隐患形成日期不能晚于日期")
         elif data.get("unit") or data.get("post"):
             self.add_error("unit", "车间/班组和岗位只在按企业追溯时使用")
+        elif data.get("since") or data.get("also_sectors"):
+            # An accident or hazard carries its own period and sectors.
+            self.add_error("since", "隐患形成日期和同时涉及的行业只在按企业追溯时使用")
         return data
 
     @property

@@ -135,6 +135,9 @@ def person_accountability(person: Person, *, on: dt.date | None = None) -> list[
             {
                 "record": record,
                 "case": record.case,
+                # §5.10 终身追责: a person answers for an earlier term as for the event day.
+                "term": record.snapshot.get("term", "event_day"),
+                "term_note": record.term_note,
                 "current": current,
                 "history": history,
                 "measures": weighing,

@@ -43,7 +43,7 @@ from responsibility.views import render_page
 
 from . import cases as case_services
 from . import trace_cards
-from .events import accident_event, hazard_event
+from .events import EVENT_PREFETCH, accident_event, hazard_event
 from .exports import accident_ledger_xlsx, case_docx, hazard_ledger_xlsx
 from .forms import (
     AddSubjectForm,
@@ -428,21 +428,31 @@ def _trace_pickers(vis: Visibility) -> dict:
 class Traced:
     """What the trace page shows: the event, its scope and its links."""
 
-    def __init__(self, *, title, scope, sector, on_date, grade, accident=None, hazard=None):
+    def __init__(
+        self, *, title, scope, sector, on_date, grade, accident=None, hazard=None, since=None, also_sectors=()
+    ):
         self.title, self.scope, self.sector, self.on_date, self.grade = title, scope, sector, on_date, grade
         self.accident, self.hazard = accident, hazard
-        self.links: list[Link] = resolve_chain(scope, sector, on_date, grade)
+        self.since, self.also_sectors = since, tuple(also_sectors)  # DESIGN §5.1, §5.2
+        self.links: list[Link] = resolve_chain(
+            scope, sector, on_date, grade, since=since, also_sectors=self.also_sectors
+        )
 
     def as_codes(self) -> dict:
-        """The `manage.py trace --json` shape (DESIGN §4)."""
-        return {
+        """The `manage.py trace --json` shape (DESIGN §4, with §5's since and also_sectors when given)."""
+        codes = {
             "enterprise": self.scope.enterprise.code if self.scope.enterprise else None,
             "region": self.scope.region.code,
             "sector": self.sector.code,
             "date": self.on_date.isoformat(),
             "grade": self.grade,
-            "links": [link.as_codes() for link in self.links],
         }
+        if self.since:
+            codes["since"] = self.since.isoformat()
+        if self.also_sectors:
+            codes["also_sectors"] = [s.code for s in self.also_sectors]
+        codes["links"] = [link.as_codes() for link in self.links]
+        return codes
 
 
 def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
@@ -461,7 +471,7 @@ def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
             "accident",
             visible_accidents(vis)
             .select_related("region", "enterprise__region", "sector", "unit", "post")
-            .prefetch_related("parties__enterprise", "actors__person"),
+            .prefetch_related(*EVENT_PREFETCH),
         )
         if accident is None:
             return None
@@ -473,6 +483,8 @@ def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
             on_date=event.on_date,
             grade=event.grade,
             accident=accident,
+            since=event.since,
+            also_sectors=event.also_sectors,
         )
     if data.get("hazard"):
         hazard = in_scope_or_form_error(
@@ -480,7 +492,7 @@ def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
             "hazard",
             visible_hazards(vis)
             .select_related("enterprise__region", "sector", "unit")
-            .prefetch_related("parties__enterprise", "actors__person"),
+            .prefetch_related(*EVENT_PREFETCH),
         )
         if hazard is None:
             return None
@@ -492,6 +504,8 @@ def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
             on_date=event.on_date,
             grade=None,
             hazard=hazard,
+            since=event.since,
+            also_sectors=event.also_sectors,
         )
     enterprise = in_scope_or_form_error(form, "enterprise", vis.enterprises().select_related("region"))
     if enterprise is None:
@@ -509,6 +523,8 @@ def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
         sector=sector,
         on_date=data["date"],
         grade=data.get("grade") or None,
+        since=data.get("since"),
+        also_sectors=Sector.objects.filter(code__in=data.get("also_sectors") or []).order_by("code"),
     )
 
 
@@ -523,6 +539,9 @@ def _link_card(link: Link) -> dict:
         "person": link.person.name if link.person else "",
         "person_code": link.person.code if link.person else "",
         "vacant": link.vacant,
+        "unknown": link.unknown,  # §5.7: 未录入, not a vacancy
+        "earlier": link.is_earlier,
+        "term_note": f"在任期间 {link.span[0]:%Y-%m-%d} 至 {link.span[1]:%Y-%m-%d}" if link.span else "",
         "basis": link.basis,
         "source": link.source,
         "enterprise": link.enterprise.name if link.enterprise and link.track == Track.SUPERVISION else "",

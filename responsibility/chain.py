@@ -554,22 +554,24 @@ def _assemble(scope: EventScope, chosen: _Selection, period: Period, grade, book
             add(head, Link(position=position, **held_on(position, on_date), **base))
         if window is None or period.is_one_day:
             return
+        # One link per person: from their first to their last day inside the overlap, whatever the number
+        # of their tenures (someone who left and came back is one earlier holder, not two).
+        spans: dict[int, tuple[Person, dt.date, dt.date]] = {}
+        held_today = book.holder(position.pk, on_date) if in_force else None
         for tenure in book.tenures(position.pk):
-            if in_force and tenure.covers(on_date):
+            if held_today is not None and tenure.person_id == held_today.pk:
                 continue  # held on the event day wins
             stretch = Period(*window).clip(tenure.start, _last_day(tenure.end))
             if stretch:
-                add(
-                    head,
-                    Link(
-                        position=position,
-                        person=tenure.person,
-                        vacant=False,
-                        term=EARLIER,
-                        span=stretch,
-                        **base,
-                    ),
-                )
+                person, first, last = spans.get(tenure.person_id, (tenure.person, *stretch))
+                spans[tenure.person_id] = (person, min(first, stretch[0]), max(last, stretch[1]))
+        for person, first, last in spans.values():
+            add(
+                head,
+                Link(
+                    position=position, person=person, vacant=False, term=EARLIER, span=(first, last), **base
+                ),
+            )
 
     for duty, owner in chosen.enterprise:
         role = PartyRole.MAIN if owner.pk == main_id else role_of[owner.pk]

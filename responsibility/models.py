@@ -669,6 +669,11 @@ class Certification(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.code}"
 
+    @property
+    def signer_codes(self) -> list[str]:
+        """The signer positions in the order the document lists them (read from prefetched rows)."""
+        return [row.position.code for row in self.signer_rows.all()]
+
     def clean(self):
         super().clean()
         if self.valid_until and self.issued_on and self.valid_until < self.issued_on:

@@ -131,12 +131,14 @@ def check_schema(doc) -> None:
         raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]], located)
 
 
-def _check_field_values(ctx: ImportContext) -> None:
+def _check_field_values(ctx: ImportContext) -> bool:
     """What the schema cannot say but the database enforces: lengths, integer and decimal ranges, NUL.
 
     Without this a long name or a huge number passes validation and fails inside the write, with a
-    traceback on PostgreSQL (SQLite silently stores what PostgreSQL refuses).
+    traceback on PostgreSQL (SQLite silently stores what PostgreSQL refuses). False when a date lies
+    outside the calendar, so that the section rules never compute with it.
     """
+    calendar_ok = True
     for section, model in MODEL_OF_SECTION.items():
         for index, item in enumerate(ctx.items(section)):
             for name, value in item.items():
@@ -147,6 +149,8 @@ def _check_field_values(ctx: ImportContext) -> None:
                 problem = _field_value_problem(model_field, value)
                 if problem:
                     ctx.problem(section, index, item, name, problem)
+                    calendar_ok = calendar_ok and not isinstance(model_field, models.DateField)
+    return calendar_ok
 
 
 def _field_value_problem(model_field, value) -> str | None:
@@ -193,28 +197,43 @@ def _calendar_problem(model_field, value: str) -> str | None:
     return f"{value} is outside {EARLIEST_DAY} .. {LATEST_DAY} (China time)"
 
 
-def _text_problems(doc) -> list[str]:
-    """Every string of the document, keys included, without NUL or lone surrogates; named by JSON path
-    (the offending text itself is never printed: a lone surrogate cannot even be written to a terminal)."""
-    problems = []
-    stack = [(doc, "document")]
+BAD_TEXT = "contains a NUL character or an invalid Unicode character (lone surrogate)"
+
+
+def _bad_strings(value, where: str):
+    """JSON paths below `where` of strings (keys included) that no database can store."""
+    stack = [(value, where)]
     while stack:
-        value, where = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                label = where if text_problem(key) else f"{where}.{key}"
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
                 if text_problem(key):
-                    problems.append(f"{where}: a field name contains NUL or an invalid Unicode character")
-                stack.append((item, label))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                code = item.get("code") if isinstance(item, dict) else None
-                named = isinstance(code, str) and not text_problem(code)
-                stack.append((item, f"{where}[{index}]" + (f" ({code})" if named else "")))
-        elif text_problem(value):
-            problems.append(
-                f"{where}: contains a NUL character or an invalid Unicode character (lone surrogate)"
-            )
+                    yield f"{path} (a field name)"
+                else:
+                    stack.append((child, f"{path}.{key}" if path else key))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+        elif text_problem(item):
+            yield path
+
+
+def _text_problems(doc) -> list[str]:
+    """Every string of the document without NUL or lone surrogates, named by item and field (the text
+    itself is never printed: a lone surrogate cannot even be written to a terminal)."""
+    if not isinstance(doc, dict):
+        return []
+    problems = []
+    for section, items in doc.items():
+        if text_problem(section):
+            problems.append(f"document: a section name {BAD_TEXT}")
+            continue
+        if not isinstance(items, list):
+            problems += [f"document field {path}: {BAD_TEXT}" for path in _bad_strings(items, section)]
+            continue
+        for index, item in enumerate(items):
+            code = item.get("code") if isinstance(item, dict) else None
+            label = item_label(section, index, item) if not text_problem(code) else f"{section}[{index}]"
+            problems += [f"{label} field {path or '(item)'}: {BAD_TEXT}" for path in _bad_strings(item, "")]
     return sorted(problems)
 
 
@@ -1089,9 +1108,8 @@ def _validated(doc, progress: Callable[[str], None] | None) -> ImportContext:
     _prefetch_database(ctx)
     ctx.preexisting = {section: set(objs) for section, objs in ctx.objects.items()}
     _check_duplicates(ctx)
-    # Values first: the section rules compute with dates that must lie in the calendar.
-    _check_field_values(ctx)
-    if not ctx.problems:
+    # Values first: the section rules compute with dates, which must lie in the calendar.
+    if _check_field_values(ctx):
         for section in SECTIONS:
             section.validate(ctx)
     if ctx.problems:

@@ -73,7 +73,7 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH):
             parse_float=_finite_float,
         )
     except RecursionError:
-        raise StrictJSONError(f"nested more than {max_depth} levels deep") from None
+        raise StrictJSONError(f"nested too deeply (more than {max_depth} levels)") from None
     if depth_of(value) > max_depth:
-        raise StrictJSONError(f"nested more than {max_depth} levels deep")
+        raise StrictJSONError(f"nested too deeply (more than {max_depth} levels)")
     return value

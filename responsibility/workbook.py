@@ -9,6 +9,7 @@ and the same all-or-nothing write as `import_scenario`; `preview` says beforehan
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,11 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .models import (
+    Certification,
+    CertificationKind,
     Duty,
     DutyType,
+    ImportRun,
     Inspection,
     Permit,
     Person,
@@ -56,7 +60,8 @@ class Column:
         for part in path.split("."):
             value = getattr(value, part, None) if value is not None else None
         if self.kind == "codes":
-            return sorted(o.code for o in value.all())
+            # A list is already in its meaningful order (a certification's signers); a set is sorted.
+            return list(value) if isinstance(value, list) else sorted(o.code for o in value.all())
         if self.kind == "date":
             return value.isoformat() if value else None
         return value if value not in ("", None) else None
@@ -137,6 +142,7 @@ SHEETS: list[Sheet] = [
             Column("code", "编码", required=True),
             Column("title", "职务/岗位", required=True, width=20),
             Column("unit", "所在单位编码", "code", required=True),
+            Column("records_from", "任职记录完整起始日", "date"),
         ),
     ),
     Sheet(
@@ -189,7 +195,7 @@ SHEETS: list[Sheet] = [
             Column("sector", "行业编码", "code", required=True),
             Column("position", "审批岗位编码", "code", required=True),
             Column("approved_on", "审批日期", "date", required=True),
-            Column("valid_until", "有效期至（含）", "date", required=True),
+            Column("valid_until", "有效期至（含，空=长期有效）", "date"),
         ),
     ),
     Sheet(
@@ -208,6 +214,33 @@ SHEETS: list[Sheet] = [
             Column("inspectors", "检查人员岗位编码", "codes", required=True, width=20),
             Column("date", "检查日期", "date", required=True),
             Column("findings", "检查发现", width=36),
+        ),
+    ),
+    Sheet(
+        "certifications",
+        "技术服务文书",
+        lambda: (
+            Certification.objects.select_related("issuer", "enterprise", "sector")
+            .prefetch_related("signer_rows__position")
+            .order_by("code")
+        ),
+        (
+            Column("code", "编码", required=True),
+            Column("kind", "文书类别", "choice", choices=_choices(CertificationKind.choices), required=True),
+            Column("issuer", "出具机构编码", "code", required=True),
+            Column(
+                "signers",
+                "签字人员岗位编码（按签字顺序）",
+                "codes",
+                source="signer_codes",
+                required=True,
+                width=24,
+            ),
+            Column("enterprise", "被出具企业编码", "code", required=True),
+            Column("sector", "行业编码", "code", required=True),
+            Column("issued_on", "出具日期", "date", required=True),
+            Column("valid_until", "有效期至（含，空=一直有效）", "date"),
+            Column("conclusion", "结论", width=36),
         ),
     ),
 ]
@@ -438,10 +471,11 @@ def preview_workbook(content: bytes) -> Preview:
     return preview
 
 
-def import_workbook(content: bytes) -> ImportContext:
-    """All or nothing, through the validation and the write of `import_scenario`."""
+def import_workbook(content: bytes, *, by=None, source: str = "") -> ImportContext:
+    """All or nothing, through the validation and the write of `import_scenario`, audited like it."""
     doc, rows_of = read_workbook(content)
+    run = ImportRun(by=by, source=source[:500], sha256=hashlib.sha256(content).hexdigest(), size=len(content))
     try:
-        return import_document(doc)
+        return import_document(doc, run=run, by=by)
     except ScenarioError as exc:
         raise WorkbookError(_locate(exc, rows_of)) from None

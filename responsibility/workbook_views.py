@@ -71,7 +71,7 @@ def _confirm(request):
         return redirect("responsibility:workbook_import")
     content = base64.b64decode(stored["content"])
     try:
-        ctx = import_workbook(content)
+        ctx = import_workbook(content, by=request.user, source="责任矩阵工作簿（页面导入）")
     except WorkbookError as exc:
         # The matrix changed since the preview: say what is wrong now.
         return render_page(

@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,18 @@ def old_house_expected():
 def old_house(db):
     """The worked example of DESIGN §5 (periods, sectors, certifications, investigators)."""
     call_command("import_scenario", str(OLD_HOUSE_FILE), quiet=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    totals: Counter = Counter()  # the security probe's counts (tests/security)
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        if report.when != "call":
+            continue
+        for name, value in getattr(report, "user_properties", ()):
+            if name == "tried":
+                totals.update(value)
+    if totals:
+        terminalreporter.write_sep("-", "security probe: requests and inputs tried per category")
+        for category, n in sorted(totals.items()):
+            terminalreporter.write_line(f"{category:48} {n:>7}")
+        terminalreporter.write_line(f"{'total':48} {sum(totals.values()):>7}")

@@ -494,6 +494,13 @@ class TraceQuerySerializer(serializers.Serializer):
     grade = serializers.ChoiceField(choices=Grade.choices, required=False)
     unit = code_input(required=False, help_text="事发车间/班组")
     post = code_input(required=False, help_text="事发岗位")
+    since = DayField(
+        required=False,
+        help_text="隐患形成日期：追溯 [since, date] 期间的历任责任人（与 enterprise/region 一起）",
+    )
+    also_sector = serializers.ListField(
+        child=code_input(), required=False, help_text="同时涉及的行业（可重复，与 enterprise/region 一起）"
+    )
 
 
 class TraceSerializer(serializers.Serializer):
@@ -504,6 +511,8 @@ class TraceSerializer(serializers.Serializer):
     sector = serializers.CharField()
     date = serializers.DateField()
     grade = serializers.ChoiceField(choices=Grade.choices, allow_null=True)
+    since = serializers.DateField(required=False)
+    also_sectors = serializers.ListField(child=serializers.CharField(), required=False)
     links = LinkSerializer(many=True)
 
 

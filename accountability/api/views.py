@@ -442,31 +442,47 @@ class TraceView(APIView):
         query = s.TraceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         visibility = request_visibility(request)
-        scope, sector, day, grade = self._event(visibility, query.validated_data)
-        links = visibility.visible_links(resolve_chain(scope, sector, day, grade))
-        return Response(
-            {
-                "enterprise": scope.enterprise.code if scope.enterprise else None,
-                "region": scope.region.code,
-                "sector": sector.code,
-                "date": day.isoformat(),
-                "grade": grade,
-                "links": [link.as_codes() for link in links],
-            }
-        )
+        scope, sector, day, grade, since, also = self._event(visibility, query.validated_data)
+        links = resolve_chain(scope, sector, day, grade, since=since, also_sectors=also)
+        body = {
+            "enterprise": scope.enterprise.code if scope.enterprise else None,
+            "region": scope.region.code,
+            "sector": sector.code,
+            "date": day.isoformat(),
+            "grade": grade,
+        }
+        if since:
+            body["since"] = since.isoformat()
+        if also:
+            body["also_sectors"] = [s.code for s in also]
+        body["links"] = [link.as_codes() for link in visibility.visible_links(links)]
+        return Response(body)
 
     def _event(self, visibility: Visibility, q: dict):
         if q.get("accident"):
             if not visible_accidents(visibility).filter(code=q["accident"]).exists():
                 raise Http404
             traced = accident_event(load_accident(q["accident"]))
-            return traced.scope, traced.sector, traced.on_date, traced.grade
+            return (
+                traced.scope,
+                traced.sector,
+                traced.on_date,
+                traced.grade,
+                traced.since,
+                traced.also_sectors,
+            )
         if q.get("hazard"):
             if not visible_hazards(visibility).filter(code=q["hazard"]).exists():
                 raise Http404
             traced = hazard_event(load_hazard(q["hazard"]))
-            return traced.scope, traced.sector, traced.on_date, None
+            return traced.scope, traced.sector, traced.on_date, None, traced.since, traced.also_sectors
         errors = {name: "未给出 accident 或 hazard 时必填" for name in ("sector", "date") if not q.get(name)}
+        if q.get("since") and q.get("date") and q["since"] > q["date"]:
+            errors["since"] = "隐患形成日期不能晚于 date"
+        also = list(Sector.objects.filter(code__in=q.get("also_sector") or []).order_by("code"))
+        missing = set(q.get("also_sector") or []) - {s.code for s in also}
+        if missing:
+            errors["also_sector"] = f"没有编码为 {'、'.join(sorted(missing))} 的行业"
         if bool(q.get("enterprise")) == bool(q.get("region")):
             errors["enterprise"] = "须且只能给出 enterprise 或 region 之一"
         if errors:
@@ -499,7 +515,7 @@ class TraceView(APIView):
             if region is None or not visibility.sees_place(region, sector):
                 raise Http404
             scope = EventScope(region=region)
-        return scope, sector, q["date"], q.get("grade")
+        return scope, sector, q["date"], q.get("grade"), q.get("since"), tuple(also)
 
 
 # ---- cases ----------------------------------------------------------------------------------------------------

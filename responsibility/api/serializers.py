@@ -168,7 +168,19 @@ class LinkSerializer(serializers.Serializer):
     enterprise = serializers.CharField(allow_null=True)
     role = serializers.CharField(allow_null=True)
     basis = serializers.CharField(allow_blank=True)
-    source = serializers.CharField(allow_blank=True, help_text="依据的责任、许可或检查编码")
+    source = serializers.CharField(allow_blank=True, help_text="依据的责任、许可、检查或技术服务文书编码")
+    unknown = serializers.BooleanField(help_text="该日无人任职且任职记录未录入（未录入，而非空缺）")
+    term = serializers.ChoiceField(
+        choices=[("event_day", "事发当日"), ("earlier", "责任期间内此前")],
+        help_text="event_day：事发当日在任；earlier：隐患形成以来的前任（见 from/to）",
+    )
+
+    def get_fields(self):
+        # `from` and `to` (earlier links only) are Python keywords: declared here, not as attributes.
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False, help_text="前任在责任期间内的首日")
+        fields["to"] = serializers.DateField(required=False, help_text="前任在责任期间内的末日")
+        return fields
 
 
 class NamedLinkSerializer(LinkSerializer):

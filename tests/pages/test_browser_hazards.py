@@ -51,7 +51,8 @@ def test_report_plan_evidence_submit_then_reject_resubmit_and_verify(site, brows
     page.fill("#plan-form [name=measures]", "排水并加固塔吊基础")
     # Autocomplete by name: typing fills the datalist from /lookup/ with this enterprise's posts.
     page.type("#plan-form [name=responsible_position]", "安全")
-    page.wait_for_function("document.querySelector('#pick-positions option[value=e1_safety]') !== null")
+    # Waits in the page without evaluating a string (the Content-Security-Policy forbids eval).
+    page.locator("#pick-positions option[value=e1_safety]").wait_for(state="attached")
     assert "安全总监" in page.locator("#pick-positions option[value=e1_safety]").get_attribute("label")
     page.fill("#plan-form [name=responsible_position]", "安全总监")
     page.fill("#plan-form [name=funds_yuan]", "50000")

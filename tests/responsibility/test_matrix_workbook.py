@@ -40,6 +40,7 @@ def test_the_workbook_has_a_chinese_sheet_per_section_with_labels_and_dates(demo
         "责任",
         "审批许可",
         "检查记录",
+        "技术服务文书",
     ]
     duties = book["责任"]
     assert [c.value for c in duties[1]][:3] == ["编码", "责任类型", "责任岗位编码"]
@@ -136,3 +137,31 @@ def test_formula_like_text_goes_out_as_text_and_comes_back_as_typed(demo_county)
     for ws in load_workbook(BytesIO(content)).worksheets:
         assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
     assert not preview_workbook(content).has_changes
+
+
+def test_the_period_example_round_trips_with_signers_in_order_and_records_from(old_house):
+    """DESIGN §5's matrix: certifications (signers in order), records_from, audited like import_scenario."""
+    from responsibility.models import Certification, ImportRun
+
+    content = export_workbook()
+    book = load_workbook(BytesIO(content))
+    sheet = book["技术服务文书"]
+    row = row_of(sheet, "CF_2022")
+    assert sheet.cell(row, column_of(sheet, "签字人员岗位编码（按签字顺序）")).value == "appr_a1,appr_a2"
+    positions = book["岗位"]
+    assert positions.cell(
+        row_of(positions, "wv_director"), column_of(positions, "任职记录完整起始日")
+    ).value == dt.datetime(2021, 1, 1)
+
+    assert not preview_workbook(content).has_changes
+    swapped = edit(
+        content,
+        "技术服务文书",
+        lambda ws: ws.cell(
+            row_of(ws, "CF_2022"), column_of(ws, "签字人员岗位编码（按签字顺序）"), "appr_a2,appr_a1"
+        ),
+    )
+    import_workbook(swapped)
+
+    assert Certification.objects.get(code="CF_2022").signer_codes == ["appr_a2", "appr_a1"]
+    assert ImportRun.objects.filter(outcome="imported").exists()

@@ -432,3 +432,20 @@ def test_a_link_found_only_earlier_more_than_once_spans_all_its_occurrences(w):
         ("inspection", "co_housing", "co_insp", "new", EVENT_DAY, None, False, False),
         ("inspection", "co_housing", "co_insp", "old", EARLIER, (D(2020, 3, 1), D(2021, 3, 1)), False, False),
     ]
+
+
+def test_an_earlier_holder_who_left_and_came_back_is_one_link_from_their_first_day(w):
+    """§5.3 gives one link per person (first to last day inside the overlap); §5.8 orders by that `from`."""
+    head = held(w.co_gov, "co_head", "h1", start=D(2020, 1, 1), end=D(2020, 7, 1))
+    h1 = head.tenures.get().person
+    TenureFactory(position=head, person=PersonFactory(code="h2"), start=D(2020, 7, 1), end=D(2021, 1, 1))
+    TenureFactory(position=head, person=h1, start=D(2021, 1, 1), end=D(2021, 7, 1))
+    TenureFactory(position=head, person=PersonFactory(code="h3"), start=D(2021, 7, 1))
+    duty(DutyType.PARTY_GOV_LEAD, head, start=D(2019, 1, 1))
+
+    got = of_type(trace(w, since=SINCE, day=D(2022, 1, 1)), "party_gov_lead")
+    assert [(person, term, span) for _, _, _, person, term, span, _, _ in got] == [
+        ("h3", EVENT_DAY, None),
+        ("h2", EARLIER, (D(2020, 7, 1), D(2020, 12, 31))),
+        ("h1", EARLIER, (D(2020, 1, 1), D(2021, 6, 30))),
+    ]

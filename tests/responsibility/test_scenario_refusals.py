@@ -30,7 +30,13 @@ DEMO = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
 
 
 def all_models():
-    return [m for app in ("responsibility", "accountability") for m in apps.get_app_config(app).get_models()]
+    """The data an import may write; its own log (ImportRun: every run, refused ones too) is not data."""
+    return [
+        m
+        for app in ("responsibility", "accountability")
+        for m in apps.get_app_config(app).get_models()
+        if m._meta.label != "responsibility.ImportRun"
+    ]
 
 
 def row_counts() -> dict[str, int]:
