@@ -977,6 +977,8 @@ class AppraisalPeriod(models.Model):
     end = models.DateField("鉴定结束日期", null=True, blank=True, help_text="留空表示鉴定仍在进行")
     subject = models.CharField("鉴定事项", max_length=300, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "技术鉴定期间"
         verbose_name_plural = "技术鉴定期间"
@@ -1071,6 +1073,8 @@ class ReviewItem(models.Model):
         on_delete=models.PROTECT,
         related_name="review_origin",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "回头看评估"

@@ -87,13 +87,15 @@ def test_an_inspector_traces_opens_the_case_and_is_refused_closing_and_an_enterp
 
     page.locator('#records-enterprise tr[data-position="e1_chair"]').get_by_role("link", name="认定").click()
     page.select_option("select[name=finding]", "responsible")
+    page.select_option("select[name=category]", "principal")
     page.fill("textarea[name=grounds]", "未落实塔吊安全管理主体责任")
-    page.select_option("select[name='m-0-kind']", "interview")
-    page.fill("input[name='m-0-detail']", "由区安委办约谈")
+    # A measure that fits an enterprise's person (DESIGN §6: a form says whom it fits).
+    page.select_option("select[name='m-0-kind']", "dishonest_list")
+    page.fill("input[name='m-0-detail']", "列入严重失信主体名单")
     page.click("#submit-finding")
     page.wait_for_url("**/cases/CASE-A-A0226/**")
     row = page.locator('#records-enterprise tr[data-position="e1_chair"]')
-    assert "负有责任" in row.inner_text() and "约谈" in row.inner_text()
+    assert "负有责任" in row.inner_text() and "失信" in row.inner_text()
 
     page.click("#close-case")
     refused = page.locator("#close-refused")

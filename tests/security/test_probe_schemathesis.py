@@ -29,9 +29,7 @@ def test_every_operation_holds_for_every_role(world, tried):
         operations = [result.ok() for result in schema.get_all_operations()]
         for role in ROLES:
             user = world.users.get(role)
-            headers = (
-                {"Authorization": f"Token {issue_api_key(user=user, via='test')[1]}"} if user else {}
-            )
+            headers = {"Authorization": f"Token {issue_api_key(user=user, via='test')[1]}"} if user else {}
             statuses: Counter = Counter()
             for operation in operations:
                 exercise(operation, strategy_for(operation, known), headers, statuses)
