@@ -6,24 +6,47 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting; anything but 1/0, true/false, yes/no, on/off is refused (a typo is not False)."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(f"{name}={value!r}: use 1/0, true/false, yes/no or on/off")
+    return word in _TRUE
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole-number setting; a value that is not one (or below `minimum`) is refused by name."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: a whole number is required") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r}: at least {minimum}")
+    return number
 
-# The public development key only while DEBUG is on. With DEBUG off and no key, a random key for this
-# process (sessions end with it) — never the key in this file; config.settings.production refuses to start.
-SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("DJANGO_SECRET_KEY") or ""
-if not SECRET_KEY:
-    SECRET_KEY = "dev-only-insecure-key-not-for-production" if DEBUG else secrets.token_urlsafe(50)  # noqa: S105
+
+# Off unless a settings module turns it on: `development` (the default of manage.py, Celery, wsgi and
+# asgi, for `make run`) does; production is chosen explicitly with DJANGO_SETTINGS_MODULE.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# Without a key in the environment, a random key for this process (sessions end with it) — never a key
+# written in the repository; config.settings.production refuses to start without one.
+SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
@@ -89,7 +112,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -126,15 +149,15 @@ LOGIN_URL = "/accounts/login/"
 # Login throttling (django-axes, README): after AXES_FAILURE_LIMIT wrong passwords for one username from
 # one address, that pair is locked for AXES_COOLOFF_TIME; attempts and lockouts are kept in the database.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_FAILURE_LIMIT = int(os.environ.get("DUTYCHAIN_LOGIN_FAILURE_LIMIT", "10"))
-AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("DUTYCHAIN_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_FAILURE_LIMIT = env_int("DUTYCHAIN_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("DUTYCHAIN_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "responsibility.auth.lockout_response"
 # Behind a reverse proxy set this to the number of proxies, so the client's address is the one counted.
 AXES_CLIENT_IP_CALLABLE = "responsibility.auth.client_ip"
-PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
 LOGIN_REDIRECT_URL = "/"
 
 # Content-Security-Policy (django-csp): scripts only from this site (no inline script anywhere); inline
@@ -158,7 +181,7 @@ CONTENT_SECURITY_POLICY = {
 # Product rules that a locality may tune (DOMAIN.md says these are settings).
 DUTYCHAIN = {
     # DESIGN §3.4: inspections within this many days before the event count (谁检查谁负责).
-    "INSPECTION_WINDOW_DAYS": int(os.environ.get("DUTYCHAIN_INSPECTION_WINDOW_DAYS", "365")),
+    "INSPECTION_WINDOW_DAYS": env_int("DUTYCHAIN_INSPECTION_WINDOW_DAYS", 365, minimum=1),
     # 493号令 Art 13: 补报 within 7 days (not 30) for road traffic and fire; sector codes, ancestors count.
     "SHORT_REPORT_WINDOW_SECTORS": ["road", "road_traffic", "traffic", "fire"],
     # Request guards: an API JSON body's size and nesting.

@@ -2,8 +2,8 @@ import os
 import tempfile
 import uuid
 
-from .base import *  # noqa: F403
-from .base import DATABASES
+from .development import *  # noqa: F403
+from .development import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

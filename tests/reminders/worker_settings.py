@@ -7,7 +7,7 @@ message to another worker after 3 seconds instead of an hour.
 
 import os
 
-from config.settings.base import *  # noqa: F403
+from config.settings.development import *  # noqa: F403
 
 CELERY_BROKER_URL = os.environ["REMINDER_TEST_BROKER"]
 CELERY_TASK_ALWAYS_EAGER = False
