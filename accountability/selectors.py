@@ -28,7 +28,9 @@ AUTHORITY_BODY = {
 def case_records(case: Case) -> list[AccountabilityRecord]:
     """Records in chain order, each with `decision_history` (oldest first) and `current_decision`."""
     records = list(
-        case.records.order_by("order", "id").prefetch_related(
+        case.records.order_by("order", "id")
+        .select_related("position")  # `record.authority` falls back to the post
+        .prefetch_related(
             Prefetch(
                 "decisions",
                 queryset=Decision.objects.select_related("decided_by", "amends")
