@@ -1024,6 +1024,9 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "close_refused": bound.get("close_refused"),
         "investigation_overdue": case.is_investigation_overdue(_today()),
         "action_errors": bound.get("action_errors"),
+        # 回头看 comes a year after the 批复, on a closed case too (views_conclusions.py).
+        "may_review": vis.role in CASE_WRITERS,
+        "bound_forms": bound,
     }
     return render_page(request, "accountability/case_workbench.html", context, status=status)
 
