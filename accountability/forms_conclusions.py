@@ -83,7 +83,7 @@ class AppraisalEndForm(forms.Form):
 
 def record_label(record) -> str:
     snap = record.snapshot
-    name = snap.get("person_name") or ("（单位）" if not record.person_code else "")
+    name = snap.get("person_name") or ("（空缺）" if record.vacant else "")
     place = "".join(x for x in (snap.get("unit_name", ""), snap.get("position_title", "")) if x)
     return f"{name}，{place}" if name and place else name or place
 

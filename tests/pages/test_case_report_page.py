@@ -12,7 +12,7 @@ from django.urls import reverse
 from docx import Document
 
 from accountability import cases
-from accountability.models import Accident, AccountabilityRecord, Case, InvestigatorRole
+from accountability.models import Accident, AccountabilityRecord, Case, Hazard, InvestigatorRole
 from accountability.report import ANNEX, HEADINGS, report_docx
 from responsibility.models import Position, Unit
 
@@ -227,3 +227,13 @@ def test_the_page_takes_the_same_number_of_queries_for_one_record_and_for_many(i
         cases.add_corrective_action(case=concluded, description=f"措施{i}")
     assert concluded.records.count() > 20
     assert count(concluded) == single
+
+
+def test_a_hazard_case_has_the_same_sections(inspector):
+    """隐患就是事故: a case of an overdue hazard prints the same structure, without an accident's facts."""
+    case = cases.open_case(hazard=Hazard.objects.get(code="H1")).case
+    response = inspector.get(report_url(case))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert [text for tag, text in outline(html).headings if tag == "h2"] == [*HEADINGS, ANNEX]
+    assert "逾期未整改的重大事故隐患，未造成人员伤亡。" in html
