@@ -52,6 +52,7 @@ def test_nature_causes_and_a_hand_over_recorded_on_the_workbench_appear_in_the_r
     page.wait_for_url("**/cases/CASE-A-A0226/**")
     row = page.locator("tr[id^=handover-]")
     assert "县纪发〔2024〕12号" in row.inner_text() and "已全部反馈" in row.inner_text()
+    page.locator("#conclusions").screenshot(path=str(SCREENSHOTS / "case-conclusions.png"))
 
     # The printable report: each in its section, the sections in DOMAIN.md's order.
     page.click("#report-link")
