@@ -92,11 +92,6 @@ def _para(document, text: str, indent: bool = True):
     return paragraph
 
 
-def _text_or_pending(document, text: str, pending: str) -> None:
-    for line in [line for line in (text or "").splitlines() if line.strip()] or [pending]:
-        _para(document, line.strip())
-
-
 def _width(text: str) -> float:
     """Display width in character cells: a CJK character counts two, ASCII one."""
     return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
@@ -165,22 +160,55 @@ def _measure_text(measure) -> str:
     return text + (f"（{'，'.join(extra)}）" if extra else "")
 
 
-def _basic_facts(document, case: Case) -> None:
+# ---- the sections: one selector for the Word document and the print page ----------------------------
+#
+# A section is {"code", "heading", "blocks"}; a block is one of
+#   {"kind": "sub", "text"}                         a numbered sub-heading （一）…
+#   {"kind": "para", "text", "indent"}              a paragraph
+#   {"kind": "lead", "text"}                        a bold run-in line (a group's head)
+#   {"kind": "table", "code", "headers", "rows"}    rows are {"cells": [...], "id": "" or an anchor}
+#   {"kind": "group", "channel", "authority", "head", "items"}   处理建议 of one channel and authority
+
+
+def _sub(text: str) -> dict:
+    return {"kind": "sub", "text": text}
+
+
+def _p(text: str, indent: bool = True) -> dict:
+    return {"kind": "para", "text": text, "indent": indent}
+
+
+def _lines(text: str, pending: str) -> list[dict]:
+    return [_p(line.strip()) for line in (text or "").splitlines() if line.strip()] or [_p(pending)]
+
+
+def _grid(code: str, headers: list[str], rows: list[list[str]], ids: list[str] | None = None) -> dict:
+    ids = ids or [""] * len(rows)
+    return {
+        "kind": "table",
+        "code": code,
+        "headers": headers,
+        "rows": [{"cells": cells, "id": anchor} for cells, anchor in zip(rows, ids, strict=True)],
+    }
+
+
+def _basic_facts(case: Case, records) -> list[dict]:
     accident = case.accident
     if accident is None:
         hazard = case.hazard
-        _para(
-            document,
-            f"{hazard.enterprise.name}，{hazard.sector.name}，{hazard.get_level_display()}：{hazard.title}",
-        )
-        return
+        return [
+            _p(
+                f"{hazard.enterprise.name}，{hazard.sector.name}，{hazard.get_level_display()}：{hazard.title}"
+            )
+        ]
     where = accident.enterprise.name if accident.enterprise else accident.region.name
-    _para(
-        document,
-        f"{timezone.localtime(accident.occurred_at):%Y年%m月%d日%H时%M分}，{where}发生{accident.title or accident.code}"
-        f"（{accident.region.name}，{accident.sector.name}）。",
-    )
-    document.add_heading("（一）事发单位及有关单位情况", level=2)
+    blocks = [
+        _p(
+            f"{timezone.localtime(accident.occurred_at):%Y年%m月%d日%H时%M分}，{where}发生{accident.title or accident.code}"
+            f"（{accident.region.name}，{accident.sector.name}）。"
+        ),
+        _sub("（一）事发单位及有关单位情况"),
+    ]
     rows = []
     if accident.enterprise:
         rows.append([accident.enterprise.name, "事发单位", accident.enterprise.region.name])
@@ -188,10 +216,11 @@ def _basic_facts(document, case: Case) -> None:
         rows.append([party.enterprise.name, party.get_role_display(), party.enterprise.region.name])
     for actor in accident.actors.select_related("person", "of"):
         rows.append([actor.person.name, actor.get_role_display(), actor.of.name if actor.of else ""])
-    _table(document, ["单位或人员", "身份", "所在地或关联企业"], rows)
-    document.add_heading("（二）有关监管部门、属地及其职责", level=2)
+    blocks.append(_grid("parties", ["单位或人员", "身份", "所在地或关联企业"], rows))
+    blocks.append(_sub("（二）有关监管部门、属地及其职责"))
     duties: dict[str, list[str]] = {}
-    for record in case.records.filter(track="supervision").order_by("order", "id"):
+    # From the records already read (chain order), not another query.
+    for record in (r for r in records if r.track == "supervision"):
         unit = record.snapshot.get("unit_name", "")
         for link in record.snapshot.get("links", []):
             label = (
@@ -201,79 +230,127 @@ def _basic_facts(document, case: Case) -> None:
             )
             if label not in duties.setdefault(unit, []):
                 duties[unit].append(label)
-    _table(document, ["单位", "职责"], [[unit, "、".join(labels)] for unit, labels in duties.items()])
+    blocks.append(
+        _grid("duties", ["单位", "职责"], [[unit, "、".join(labels)] for unit, labels in duties.items()])
+    )
+    return blocks
 
 
-def _casualties(document, case: Case) -> None:
+def _casualties(case: Case) -> list[dict]:
     accident = case.accident
     if accident is None:
-        _para(document, "逾期未整改的重大事故隐患，未造成人员伤亡。")
-        return
-    _para(
-        document,
-        f"事故造成{accident.deaths}人死亡、{accident.serious_injuries}人重伤（含急性工业中毒），"
-        f"直接经济损失{accident.direct_loss_yuan}元；事故等级为{case.get_grade_display() or '—'}。",
-    )
-
-
-def _findings(document, case: Case, records) -> None:
-    problems = list(case.unit_problems.select_related("unit"))
-    document.add_heading("（一）有关责任单位存在的主要问题", level=2)
-    if not problems:
-        _para(document, "（尚未登记）")
-    for n, row in enumerate(problems, start=1):
-        _para(document, f"{n}. {row.unit.name}：{row.problems}")
-    document.add_heading("（二）责任认定", level=2)
-    rows = []
-    for record in records:
-        decision = record.current_decision
-        if decision is None:
-            finding = "尚未认定"
-        else:
-            finding = decision.get_finding_display()
-            if decision.category:
-                finding = f"负有{decision.get_category_display()}" + (
-                    "，鉴于其已在事故中死亡，免予追究" if decision.finding == "deceased" else ""
-                )
-        rows.append(
-            [
-                _who(record) + _term(record),
-                "主体责任" if record.track == "enterprise" else "监管责任",
-                finding,
-            ]
+        return [_p("逾期未整改的重大事故隐患，未造成人员伤亡。")]
+    return [
+        _p(
+            f"事故造成{accident.deaths}人死亡、{accident.serious_injuries}人重伤（含急性工业中毒），"
+            f"直接经济损失{accident.direct_loss_yuan}元；事故等级为{case.get_grade_display() or '—'}。"
         )
-    _table(document, ["责任单位或人员", "轨道", "认定"], rows)
+    ]
 
 
-def _proposals(document, records) -> None:
-    sections = proposals_by_channel(records)
-    for n, section in enumerate(sections):
-        document.add_heading(f"（{CHINESE_NUMBERS[n]}）{section['label']}", level=2)
+def _causes(case: Case) -> list[dict]:
+    return [
+        _sub("（一）直接原因"),
+        *_lines(case.cause, "（尚未认定）"),
+        _sub("（二）间接原因"),
+        *_lines(case.indirect_cause, "（尚未认定）"),
+    ]
+
+
+def _nature(case: Case, source) -> list[dict]:
+    if not case.nature:
+        return [_p("（尚未认定）")]
+    return [_p(f"经调查认定，{source.title or source.code}是一起{CaseNature(case.nature).label}。")]
+
+
+def _finding_text(decision) -> str:
+    if decision is None:
+        return "尚未认定"
+    finding = decision.get_finding_display()
+    if decision.category:
+        finding = f"负有{decision.get_category_display()}" + (
+            "，鉴于其已在事故中死亡，免予追究" if decision.finding == "deceased" else ""
+        )
+    return finding
+
+
+def _findings(case: Case, records) -> list[dict]:
+    problems = list(case.unit_problems.select_related("unit"))
+    blocks = [_sub("（一）有关责任单位存在的主要问题")]
+    blocks += [_p(f"{n}. {row.unit.name}：{row.problems}") for n, row in enumerate(problems, start=1)] or [
+        _p("（尚未登记）")
+    ]
+    blocks.append(_sub("（二）责任认定"))
+    rows = [
+        [
+            _who(record) + _term(record),
+            "主体责任" if record.track == "enterprise" else "监管责任",
+            _finding_text(record.current_decision),
+        ]
+        for record in records
+    ]
+    blocks.append(
+        _grid("findings", ["责任单位或人员", "轨道", "认定"], rows, [f"record-{r.pk}" for r in records])
+    )
+    return blocks
+
+
+def _proposals(records) -> list[dict]:
+    blocks = []
+    for n, section in enumerate(proposals_by_channel(records)):
+        blocks.append(_sub(f"（{CHINESE_NUMBERS[n]}）{section['label']}"))
         if not section["groups"]:
-            _para(document, "无。")
+            blocks.append(_p("无。"))
             continue
         count = 0
         for group in section["groups"]:
+            head = ""
             if group["label"]:
                 body = f"，移交{group['body']}" if group["body"] else ""
-                _para(document, f"{group['label']}干部{body}：", indent=False).runs[0].bold = True
+                head = f"{group['label']}干部{body}："
+            items = []
             for proposal in group["proposals"]:
                 count += 1
                 category = proposal.decision.get_category_display()
                 measures = "；".join(_measure_text(m) for m in proposal.measures)
-                _para(
-                    document,
-                    f"{count}. {_who(proposal.record)}{_term(proposal.record)}，负有{category}。建议：{measures}。",
+                items.append(
+                    f"{count}. {_who(proposal.record)}{_term(proposal.record)}，负有{category}。建议：{measures}。"
                 )
+            blocks.append(
+                {
+                    "kind": "group",
+                    "channel": section["code"],
+                    "authority": group["authority"],
+                    "head": head,
+                    "items": items,
+                }
+            )
     deceased = [r for r in records if r.current_decision and r.current_decision.finding == "deceased"]
     if deceased:
-        _para(document, "对在事故中死亡的责任人员，鉴于其已死亡，免予追究：", indent=False)
-        for record in deceased:
-            _para(document, f"{_who(record)}（负有{record.current_decision.get_category_display()}）。")
+        blocks.append({"kind": "lead", "text": "对在事故中死亡的责任人员，鉴于其已死亡，免予追究："})
+        blocks += [
+            _p(f"{_who(record)}（负有{record.current_decision.get_category_display()}）。")
+            for record in deceased
+        ]
+    return blocks
 
 
-def _annex(document, case: Case) -> None:
-    document.add_heading(ANNEX, level=1)
+def _corrective(case: Case) -> list[dict]:
+    actions = list(case.corrective_actions.order_by("id"))
+    blocks = []
+    for n, action in enumerate(actions, start=1):
+        who = f"（{action.responsible}）" if action.responsible else ""
+        blocks.append(
+            _p(
+                f"{CHINESE_NUMBERS[n - 1]}是{action.description}{who}。"
+                if n <= 10
+                else f"{n}. {action.description}{who}。"
+            )
+        )
+    return blocks or [_p("（尚未登记）")]
+
+
+def _annex(case: Case) -> list[dict]:
     rows = list(case.accident.investigator_rows.select_related("unit")) if case.accident_id else []
     by_role = {role: [r.unit.name for r in rows if r.role == role] for role in InvestigatorRole.values}
     labels = {
@@ -282,55 +359,78 @@ def _annex(document, case: Case) -> None:
         InvestigatorRole.PROCURATORATE: "邀请的检察机关",
         InvestigatorRole.EXPERT: "专家组",
     }
-    _table(
-        document,
-        ["组成", "单位"],
-        [[labels[r], "、".join(by_role[r]) or "—"] for r in InvestigatorRole.values],
-    )
+    return [
+        _grid(
+            "team",
+            ["组成", "单位"],
+            [[labels[r], "、".join(by_role[r]) or "—"] for r in InvestigatorRole.values],
+        )
+    ]
+
+
+def report_sections(case: Case) -> dict:
+    """The 调查报告 of a case as data: title and the sections in DOMAIN.md's order, the annex last.
+
+    Both the Word document and the print page render this, so they cannot drift apart. A fixed number
+    of queries, whatever the number of records, measures, problems or corrective actions.
+    """
+    records = case_records(case)
+    source = case.accident or case.hazard
+    bodies = [
+        ("basic", _basic_facts(case, records)),
+        ("course", _lines(case.course_and_rescue, "（尚未记录事故经过和应急救援情况）")),
+        ("casualties", _casualties(case)),
+        ("causes", _causes(case)),
+        ("nature", _nature(case, source)),
+        ("findings", _findings(case, records)),
+        ("proposals", _proposals(records)),
+        ("lessons", _lines(case.lessons, "（尚未记录）")),
+        ("corrective", _corrective(case)),
+        ("annex", _annex(case)),
+    ]
+    return {
+        "title": f"{source.title or source.code}调查报告",
+        "code": case.code,
+        "sections": [
+            {"code": code, "heading": heading, "blocks": blocks}
+            for (code, blocks), heading in zip(bodies, [*HEADINGS, ANNEX], strict=True)
+        ],
+    }
+
+
+# ---- Word --------------------------------------------------------------------------------------------
+
+
+def _render_block(document, block: dict) -> None:
+    kind = block["kind"]
+    if kind == "sub":
+        document.add_heading(block["text"], level=2)
+    elif kind == "para":
+        _para(document, block["text"], indent=block["indent"])
+    elif kind == "lead":
+        _para(document, block["text"], indent=False)
+    elif kind == "table":
+        _table(document, block["headers"], [row["cells"] for row in block["rows"]])
+    elif kind == "group":
+        if block["head"]:
+            _para(document, block["head"], indent=False).runs[0].bold = True
+        for item in block["items"]:
+            _para(document, item)
+    else:  # pragma: no cover - a new kind must be rendered in both places
+        raise ValueError(kind)
 
 
 def report_docx(case: Case) -> bytes:
     """The 调查报告 of a case, as bytes of a .docx."""
-    records = case_records(case)
+    report = report_sections(case)
     document = Document()
     _setup(document)
-    source = case.accident or case.hazard
-    document.add_paragraph(f"{source.title or source.code}调查报告", style="Title")
-    _para(document, f"案件编号：{case.code}", indent=False).alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-    document.add_heading(HEADINGS[0], level=1)
-    _basic_facts(document, case)
-    document.add_heading(HEADINGS[1], level=1)
-    _text_or_pending(document, case.course_and_rescue, "（尚未记录事故经过和应急救援情况）")
-    document.add_heading(HEADINGS[2], level=1)
-    _casualties(document, case)
-    document.add_heading(HEADINGS[3], level=1)
-    document.add_heading("（一）直接原因", level=2)
-    _text_or_pending(document, case.cause, "（尚未认定）")
-    document.add_heading("（二）间接原因", level=2)
-    _text_or_pending(document, case.indirect_cause, "（尚未认定）")
-    document.add_heading(HEADINGS[4], level=1)
-    nature = CaseNature(case.nature).label if case.nature else "（尚未认定）"
-    _para(document, f"经调查认定，{source.title or source.code}是一起{nature}。" if case.nature else nature)
-    document.add_heading(HEADINGS[5], level=1)
-    _findings(document, case, records)
-    document.add_heading(HEADINGS[6], level=1)
-    _proposals(document, records)
-    document.add_heading(HEADINGS[7], level=1)
-    _text_or_pending(document, case.lessons, "（尚未记录）")
-    document.add_heading(HEADINGS[8], level=1)
-    actions = list(case.corrective_actions.order_by("id"))
-    if not actions:
-        _para(document, "（尚未登记）")
-    for n, action in enumerate(actions, start=1):
-        who = f"（{action.responsible}）" if action.responsible else ""
-        _para(
-            document,
-            f"{CHINESE_NUMBERS[(n - 1) % 10]}是{action.description}{who}。"
-            if n <= 10
-            else f"{n}. {action.description}{who}。",
-        )
-    _annex(document, case)
+    document.add_paragraph(report["title"], style="Title")
+    _para(document, f"案件编号：{report['code']}", indent=False).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for section in report["sections"]:
+        document.add_heading(section["heading"], level=1)
+        for block in section["blocks"]:
+            _render_block(document, block)
     out = BytesIO()
     document.save(out)
     return out.getvalue()

@@ -28,7 +28,9 @@ AUTHORITY_BODY = {
 def case_records(case: Case) -> list[AccountabilityRecord]:
     """Records in chain order, each with `decision_history` (oldest first) and `current_decision`."""
     records = list(
-        case.records.order_by("order", "id").prefetch_related(
+        case.records.order_by("order", "id")
+        .select_related("position")  # `record.authority` falls back to the post
+        .prefetch_related(
             Prefetch(
                 "decisions",
                 queryset=Decision.objects.select_related("decided_by", "amends")
@@ -296,12 +298,24 @@ def proposals_by_channel(records: list[AccountabilityRecord]) -> list[dict]:
 
 
 def case_conclusions(case: Case) -> dict:
-    """What the workbench shows of the report's conclusions: problems, appraisal, hand-overs, team."""
+    """What the workbench shows of the report's conclusions: problems, appraisal, hand-overs with the
+    decisions that came back, team, and the 回头看 items."""
     return {
         "problems": list(case.unit_problems.select_related("unit")),
         "periods": list(case.appraisal_periods.all()),
-        "handovers": list(case.handovers.all()),
+        "handovers": list(
+            case.handovers.prefetch_related(
+                "records",
+                Prefetch(
+                    "measures",
+                    queryset=Measure.objects.select_related("decision__record").order_by("decided_on", "id"),
+                ),
+            ).order_by("handed_on", "id")
+        ),
         "team": _team(case),
+        "review_items": list(
+            case.review_items.select_related("corrective_action", "measure__decision__record", "follow_up")
+        ),
     }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_directory, views_hazards
+from . import views, views_conclusions, views_directory, views_hazards
 
 app_name = "accountability"
 
@@ -49,6 +49,24 @@ urlpatterns = [
     path("cases/<str:code>/education/", views.case_education, name="case_education"),
     path("cases/<str:code>/subjects/", views.case_add_subject, name="case_add_subject"),
     path("cases/<str:code>/close/", views.case_close, name="case_close"),
+    # The 调查结论 forms of the workbench (views_conclusions.py).
+    path("cases/<str:code>/nature/", views_conclusions.case_nature_causes, name="case_nature_causes"),
+    path("cases/<str:code>/course/", views_conclusions.case_course, name="case_course"),
+    path("cases/<str:code>/lessons/", views_conclusions.case_lessons, name="case_lessons"),
+    path("cases/<str:code>/problems/", views_conclusions.case_unit_problems, name="case_unit_problems"),
+    path("cases/<str:code>/appraisal/", views_conclusions.case_appraisal_add, name="case_appraisal_add"),
+    path(
+        "cases/<str:code>/appraisal/<int:pk>/end/",
+        views_conclusions.case_appraisal_end,
+        name="case_appraisal_end",
+    ),
+    path("cases/<str:code>/handovers/", views_conclusions.case_handover, name="case_handover"),
+    path(
+        "cases/<str:code>/handovers/<int:pk>/decision/",
+        views_conclusions.case_handover_decision,
+        name="case_handover_decision",
+    ),
+    path("cases/<str:code>/review/", views_conclusions.case_review, name="case_review"),
     path("cases/<str:code>/records/<int:pk>/", views.record_detail, name="record_detail"),
     path("cases/<str:code>/report/", views.case_report, name="case_report"),
     path("cases/<str:code>/report.docx", views.case_report_docx, name="case_report_docx"),

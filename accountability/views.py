@@ -76,6 +76,7 @@ from .models import (
     HazardState,
 )
 from .pickers import in_scope_or_form_error, picked
+from .report import report_sections
 from .selectors import case_records, overdue_investigations, records_by_track
 
 # As the API: 一案双查 is the 纪检监察 side's work; regulators are themselves its supervision-track subjects.
@@ -1023,6 +1024,9 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "close_refused": bound.get("close_refused"),
         "investigation_overdue": case.is_investigation_overdue(_today()),
         "action_errors": bound.get("action_errors"),
+        # 回头看 comes a year after the 批复, on a closed case too (views_conclusions.py).
+        "may_review": vis.role in CASE_WRITERS,
+        "bound_forms": bound,
     }
     return render_page(request, "accountability/case_workbench.html", context, status=status)
 
@@ -1263,9 +1267,14 @@ def case_report_data(case: Case) -> dict:
 
 @login_required
 def case_report(request, code):
+    """The printable 调查报告: the sections of the Word export (report.py), in DOMAIN.md's order."""
     vis = request_visibility(request)
     case = _case_or_404(vis, code)
-    return render_page(request, "accountability/case_report.html", case_report_data(case))
+    return render_page(
+        request,
+        "accountability/case_report.html",
+        {"case": case, "report": report_sections(case), "printed_on": _today()},
+    )
 
 
 @login_required

@@ -2,11 +2,28 @@
 
 from django import template
 
+from ..forms_conclusions import conclusion_forms
 from ..selectors import case_conclusions
 
 register = template.Library()
 
 
-@register.inclusion_tag("accountability/_case_conclusions.html")
-def case_conclusions_panel(case):
-    return {"case": case, **case_conclusions(case)}
+@register.inclusion_tag("accountability/_case_conclusions.html", takes_context=True)
+def case_conclusions_panel(context, case):
+    data = case_conclusions(case)
+    # The workbench has read the records (with their standing findings) and the corrective actions.
+    records = [*context.get("enterprise_records", []), *context.get("supervision_records", [])]
+    forms = conclusion_forms(
+        case=case,
+        handovers=data["handovers"],
+        records=records,
+        actions=context.get("actions", []),
+        bound=context.get("bound_forms") or {},
+    )
+    return {
+        "case": case,
+        **data,
+        **forms,
+        "may_write": context.get("may_write"),
+        "may_review": context.get("may_review"),
+    }

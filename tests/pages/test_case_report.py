@@ -9,6 +9,7 @@ from docx import Document
 from accountability import cases
 from accountability.models import Accident
 from accountability.selectors import case_records
+from tests.conftest import REPO
 
 
 @pytest.fixture
@@ -80,10 +81,12 @@ def test_the_word_report_opens_and_contains_every_record_of_the_case(login, work
         assert expected in text, expected
 
 
-def test_the_print_page_contains_every_record_and_the_four_conditions(login, worked_case):
+def test_the_print_page_carries_every_record_in_the_findings_and_prints_on_a4(login, worked_case):
     response = login("inspector").get(reverse("accountability:case_report", args=[worked_case.code]))
     html = response.content.decode()
+    findings = html[html.index('id="report-findings"') : html.index('id="report-proposals"')]
     for record in worked_case.records.all():
-        assert f'id="record-{record.pk}"' in html
-    assert "事故原因未查清不放过" in html and "整改措施未落实不放过" in html
-    assert 'media="print"' in html
+        assert f'id="record-{record.pk}"' in findings
+    assert 'media="print"' in html and "report.css" in html
+    css = (REPO / "responsibility/static/dutychain/report.css").read_text()
+    assert "@page { size: A4; margin:" in css and "仿宋" in css and "黑体" in css
