@@ -1092,7 +1092,7 @@ class ReviewItem(models.Model):
         return f"{self.reviewed_on} {'已落实' if self.carried_out else '未落实'}"
 
 
-# ---- reminders: rules as data, the claim log, in-app notifications (logic: accountability/reminders.py) ----
+# ---- reminders: rules as data, the claim log, in-app notifications (logic: accountability/reminders/) --
 
 
 class ReminderKind(models.TextChoices):

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from responsibility.views import render_page
 
-from ..notifications import mark_read, notifications_for
+from ..reminders.inbox import mark_read, notifications_for
 
 
 @login_required
