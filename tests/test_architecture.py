@@ -22,8 +22,6 @@ LARGE_MODULES = {
     "responsibility/workbook.py": "one cohesive spreadsheet import/export format",
     "accountability/models.py": "not split yet: one schema for events, cases, records and reminders",
     "accountability/cases.py": "not split yet: the 一案双查 case services",
-    "accountability/api/views.py": "not split yet: the accountability API viewsets",
-    "accountability/api/serializers.py": "not split yet: the accountability API serializers",
 }
 
 
