@@ -20,7 +20,6 @@ LARGE_MODULES = {
     "responsibility/scenario.py": "being split by another helper",
     "responsibility/models.py": "the responsibility system's models, one cohesive schema",
     "responsibility/workbook.py": "one cohesive spreadsheet import/export format",
-    "accountability/cases.py": "not split yet: the 一案双查 case services",
 }
 
 
