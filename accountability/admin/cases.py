@@ -1,4 +1,4 @@
-"""The admin of 一案双查 cases: opening, cause, corrective actions, education and closing, through accountability/cases.py."""
+"""The admin of 一案双查 cases: opening, cause, corrective actions, education and closing, through accountability/cases/."""
 
 from __future__ import annotations
 

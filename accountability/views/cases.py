@@ -1,6 +1,6 @@
 """The 一案双查 case list and workbench: open, cause, corrective actions, education, subjects, close.
 
-Writes go only through accountability/cases.py.
+Writes go only through accountability/cases/.
 """
 
 from __future__ import annotations
