@@ -7,6 +7,6 @@ class AccountabilityConfig(AppConfig):
     verbose_name = "隐患、事故与追责"
 
     def ready(self):
-        from . import admin_reminders, scenario_sections  # noqa: F401
+        from . import scenario_sections
 
         scenario_sections.register()

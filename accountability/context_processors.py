@@ -7,6 +7,6 @@ def notification_badge(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notification_count": 0}
-    from .notifications import unread_count
+    from .reminders.inbox import unread_count
 
     return {"unread_notification_count": unread_count(user)}

@@ -1,7 +1,7 @@
 """Units, posts and people typed into a form as a code or a name, looked up only among what the user may see.
 
 A value that does not exist and one outside the user's scope get the same error (DESIGN §1), so a form
-never reveals which. The JSON endpoint of views_lookup.py feeds the same querysets to the datalists.
+never reveals which. The JSON endpoint of views/lookup.py feeds the same querysets to the datalists.
 """
 
 from __future__ import annotations

@@ -339,3 +339,12 @@ def overdue_investigations(cases, today: dt.date, limit: int = 200) -> list[Case
     for case in overdue:
         case.days_overdue = (today - case.investigation_due).days
     return overdue
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of `year` and of the next, in the current time zone."""
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime(year, 1, 1, tzinfo=tz),
+        dt.datetime(year + 1, 1, 1, tzinfo=tz),
+    )

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers that take ids or dates and call reminders.py / notifications.py.
+"""Celery tasks: thin wrappers that take ids or dates and call the reminders package (sweep, delivery).
 
 Every task is idempotent (the claim rows decide what is still to do), acknowledged late so a
 killed worker's task runs again, and retried with exponential backoff.
@@ -12,7 +12,8 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from . import notifications, reminders
+from .reminders import delivery
+from .reminders.sweep import sweep
 
 RETRYING = {
     "acks_late": True,
@@ -36,19 +37,19 @@ def _moment(value: str | None) -> dt.datetime | dt.date | None:
 @shared_task(name="accountability.tasks.sweep_reminders", **RETRYING)
 def sweep_reminders(now: str | None = None) -> dict:
     """The periodic sweep (django-celery-beat): claim what is due today and enqueue its delivery."""
-    return reminders.sweep(now=_moment(now)).summary()
+    return sweep(now=_moment(now)).summary()
 
 
 @shared_task(name="accountability.tasks.deliver_reminder", **RETRYING)
 def deliver_reminder(log_id: int) -> str:
-    return notifications.deliver(log_id)
+    return delivery.deliver(log_id)
 
 
 @shared_task(name="accountability.tasks.send_daily_digests", **RETRYING)
 def send_daily_digests(day: str | None = None) -> int:
     """One digest task per recipient with digest items waiting."""
     day = day or timezone.localdate().isoformat()
-    keys = notifications.digest_recipients()
+    keys = delivery.digest_recipients()
     for key in keys:
         send_reminder_digest.delay(key, day)
     return len(keys)
@@ -56,4 +57,4 @@ def send_daily_digests(day: str | None = None) -> int:
 
 @shared_task(name="accountability.tasks.send_reminder_digest", **RETRYING)
 def send_reminder_digest(recipient_key: str, day: str) -> int:
-    return notifications.send_digest(recipient_key, parse_date(day))
+    return delivery.send_digest(recipient_key, parse_date(day))

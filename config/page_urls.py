@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accountability.views_lookup import PasswordChangeDoneView, PasswordChangeView, lookup
+from accountability.views.lookup import PasswordChangeDoneView, PasswordChangeView, lookup
 
 urlpatterns = [
     path(

@@ -132,9 +132,6 @@ class TreeNode(models.Model):
         """Codes from the root down to this node, itself included."""
         return [c for c in self.path.split("/") if c]
 
-    def is_within(self, other: TreeNode) -> bool:
-        return self.path.startswith(other.path)
-
     def clean(self):
         super().clean()
         node = self.parent

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from ..models import Notification
-from ..notifications import mark_read, notifications_for, unread_count
+from ..reminders.inbox import mark_read, notifications_for, unread_count
 
 
 class NotificationSerializer(serializers.ModelSerializer):

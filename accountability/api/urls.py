@@ -3,14 +3,18 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from . import views
 from .notifications import NotificationViewSet
+from .views.accidents import AccidentViewSet
+from .views.cases import CaseViewSet
+from .views.hazards import HazardViewSet
+from .views.records import PersonAccountabilityView, RecordViewSet
+from .views.trace import TraceView
 
 router = SimpleRouter()
-router.register("hazards", views.HazardViewSet, basename="hazard")
-router.register("accidents", views.AccidentViewSet, basename="accident")
-router.register("cases", views.CaseViewSet, basename="case")
-router.register("records", views.RecordViewSet, basename="record")
+router.register("hazards", HazardViewSet, basename="hazard")
+router.register("accidents", AccidentViewSet, basename="accident")
+router.register("cases", CaseViewSet, basename="case")
+router.register("records", RecordViewSet, basename="record")
 
 # ---- notifications (reminders engineer) ------------------------------------------------------------------
 # Register the notification viewsets on `router` here, e.g.
@@ -21,10 +25,10 @@ router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "accountability-api"
 urlpatterns = [
-    path("trace/", views.TraceView.as_view(), name="trace"),
+    path("trace/", TraceView.as_view(), name="trace"),
     re_path(
         r"^persons/(?P<code>[A-Za-z0-9_.\-]+)/accountability/$",
-        views.PersonAccountabilityView.as_view(),
+        PersonAccountabilityView.as_view(),
         name="person-accountability",
     ),
     *router.urls,

@@ -6,7 +6,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-# The default rules as they stood when this migration was written (accountability.reminders.DEFAULT_RULES
+# The default rules as they stood when this migration was written (accountability.reminders.rules.DEFAULT_RULES
 # is the living copy; tests/reminders/test_defaults.py keeps the two equal).
 DEFAULT_RULES = [
     {

@@ -13,7 +13,7 @@ def fill_subject_types(apps, schema_editor):
     Record.objects.filter(position_code="").exclude(unit_code="").update(subject_type="unit")
 
 
-# The rule this migration adds, frozen as it stood (accountability.reminders.DEFAULT_RULES holds the living one).
+# The rule this migration adds, frozen as it stood (accountability.reminders.rules.DEFAULT_RULES holds the living one).
 HANDOVER_RULE = {
     "code": "handover-decision-due",
     "name": "移交处理结果反馈",

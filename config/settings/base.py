@@ -246,7 +246,7 @@ SPECTACULAR_SETTINGS = {
         "DutyTypeEnum": "responsibility.models.DutyType",
         "RegionLevelEnum": "responsibility.models.RegionLevel",
         "UserRoleEnum": "responsibility.api.serializers.USER_ROLES",
-        "PartyRoleEnum": "accountability.api.serializers.PARTY_ROLES",
+        "PartyRoleEnum": "accountability.api.serializers.common.PARTY_ROLES",
         "HazardLevelEnum": "accountability.models.HazardLevel",
         "HazardStateEnum": "accountability.models.HazardState",
         "CaseStateEnum": "accountability.models.CaseState",

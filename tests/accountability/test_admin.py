@@ -35,11 +35,12 @@ ACCOUNTABILITY_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label == "accountability"),
     key=lambda model: model.__name__,
 )
-# The models this admin module registers; the worked example below gives each of them a row.
+# The models the accountability admin modules register (reminders aside); the worked example below gives each of them a row.
 OWN_MODELS = {
     model
     for model, model_admin in admin.site._registry.items()
-    if model_admin.__module__ == "accountability.admin"
+    if model_admin.__module__.startswith("accountability.admin.")
+    and model_admin.__module__ != "accountability.admin.reminders"
 }
 
 

@@ -29,7 +29,8 @@ from accountability.cases import (
 )
 from accountability.measures import BY_CODE, CATALOGUE, CHANNELS, CRIMINAL_ARTICLES
 from accountability.models import Case, CaseState, Decision, ReminderKind, ReminderRule
-from accountability.reminders import SELECTORS, ensure_default_rules
+from accountability.reminders.due import SELECTORS
+from accountability.reminders.rules import ensure_default_rules
 from responsibility.models import Position, Unit
 
 

@@ -13,7 +13,7 @@ from docx import Document
 
 from accountability import cases as services
 from accountability.models import Accident, AccountabilityRecord, Case, CaseState, Measure, ReminderKind
-from accountability.reminders import SELECTORS
+from accountability.reminders.due import SELECTORS
 from accountability.report import ANNEX, HEADINGS
 from responsibility.models import Position, Unit
 from tests.api.conftest import token_client

@@ -8,6 +8,7 @@ from docx import Document
 
 from accountability import cases
 from accountability.models import Accident
+from accountability.report import report_sections
 from accountability.selectors import case_records
 from tests.conftest import REPO
 
@@ -54,30 +55,27 @@ def _docx_text(content: bytes) -> str:
     return "\n".join(parts)
 
 
-def test_the_word_report_opens_and_contains_every_record_of_the_case(login, worked_case):
+def test_the_word_button_downloads_the_investigation_report_with_every_subject_of_the_case(
+    login, worked_case
+):
+    # The page's Word button and `export_case --docx` give the same 调查报告 (report.py), not a working record.
     response = login("inspector").get(reverse("accountability:case_report_docx", args=[worked_case.code]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml"
     )
     text = _docx_text(response.content)
+    headings = [
+        p.text for p in Document(BytesIO(response.content)).paragraphs if p.style.name.startswith("Heading 1")
+    ]
+    assert headings == [section["heading"] for section in report_sections(worked_case)["sections"]]
     records = list(worked_case.records.all())
     assert len(records) > 20
     for record in records:
         snap = record.snapshot
-        for value in (snap["unit_name"], snap["position_title"], snap["person_name"]):
+        for value in (snap["unit_name"], snap["person_name"]):
             assert value in text, (record.key, value)
-    assert text.count("空缺") >= sum(1 for r in records if r.vacant)
-    for expected in (
-        "模板支撑体系搭设不符合专项方案",
-        "主要负责人罚款",
-        "移送司法机关",
-        "更正理由：复核认定",
-        "全面排查高支模",
-        "全区建筑施工警示教育",
-        "“四不放过”核查",
-        "张某",  # the labour boss named as an actor
-    ):
+    for expected in ("模板支撑体系搭设不符合专项方案", "全面排查高支模", "张某"):
         assert expected in text, expected
 
 

@@ -13,7 +13,8 @@ from docx import Document
 
 from accountability import cases
 from accountability.models import Accident, AccountabilityRecord, Case, Hazard, InvestigatorRole
-from accountability.report import ANNEX, HEADINGS, report_docx
+from accountability.report import ANNEX, HEADINGS
+from accountability.report_docx import report_docx
 from responsibility.models import Position, Unit
 
 

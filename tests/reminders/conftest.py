@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from accountability.models import Hazard, Notification, ReminderLog, ReminderRule
-from accountability.reminders import ensure_default_rules, sweep
+from accountability.reminders.rules import ensure_default_rules
+from accountability.reminders.sweep import sweep
 from config.celery import app as celery_app
 from responsibility.models import Position, Sector, Unit
 

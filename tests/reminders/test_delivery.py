@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 
 from accountability.models import Notification, ReminderDigest, ReminderLog
-from accountability.notifications import deliver, send_digest, send_digests
+from accountability.reminders.delivery import deliver, send_digest, send_digests
 from responsibility.models import Person
 
 from .conftest import H1_DEADLINE

@@ -6,7 +6,7 @@ import pytest
 
 from accountability.hazards import decide_extension, request_extension, verify_and_close
 from accountability.models import Case, Notification, ReminderLog, ReminderRule
-from accountability.reminders import fired_offset
+from accountability.reminders.rules import fired_offset
 from responsibility.models import Tenure
 
 from .conftest import H1_DEADLINE, notified, sent
@@ -188,7 +188,7 @@ def test_a_hazard_closed_before_delivery_is_not_reminded(make_hazard, only_rules
     hazard = make_hazard(deadline=D, state="submitted", submitted_on=day(-1))
     report = run(day(1), dispatch="none")
     verify_and_close(hazard=hazard, on=day(1))
-    from accountability.notifications import deliver
+    from accountability.reminders.delivery import deliver
 
     assert {deliver(log_id) for log_id in report.claimed_ids} == {"skipped"}
     assert not Notification.objects.exists()

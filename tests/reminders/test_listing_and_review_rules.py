@@ -11,7 +11,7 @@ from accountability.hazards import (
     submit_rectification,
 )
 from accountability.models import HazardListing, Notification, ReminderLog
-from accountability.notifications import deliver
+from accountability.reminders.delivery import deliver
 from responsibility.models import Unit
 
 from .conftest import notified, sent

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 from django_celery_beat.models import PeriodicTask
 
-from accountability import reminders
 from accountability.models import ReminderRule
+from accountability.reminders import rules as reminders
 
 
 @pytest.fixture

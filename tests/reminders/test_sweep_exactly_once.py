@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accountability import reminders
 from accountability.models import Case, Notification, ReminderLog
-from accountability.reminders import sweep
+from accountability.reminders import sweep as sweep_module
+from accountability.reminders.sweep import sweep
 
 from .conftest import H1_DEADLINE, sent
 
@@ -40,7 +40,7 @@ def test_a_dry_run_claims_and_sends_nothing(demo_county, rules):
 def test_a_racing_sweep_that_lost_the_claim_sends_nothing(demo_county, run, monkeypatch):
     run(H1_DEADLINE + dt.timedelta(days=1))
     # The other sweep read "unclaimed" before this one committed: only the unique rows stop it.
-    monkeypatch.setattr(reminders, "drop_claimed", lambda due: due)
+    monkeypatch.setattr(sweep_module, "drop_claimed", lambda due: due)
     late = run(H1_DEADLINE + dt.timedelta(days=1))
     assert late.planned and {p.outcome for p in late.planned} == {"taken"}
     assert late.claimed_ids == []

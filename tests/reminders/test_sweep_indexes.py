@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, transaction
 
 from accountability.models import Case, HandOver, Hazard, HazardListing
-from accountability.reminders import SELECTORS
+from accountability.reminders.due import SELECTORS
 
 # The column each kind of deadline is computed from, which the sweep filters by range.
 DEADLINE_COLUMN = {

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from accountability.models import Notification, ReminderLog
-from accountability.reminders import sweep
+from accountability.reminders.sweep import sweep
 from responsibility.models import Person
 
 from .workers import PrivateRedis, Worker, mailed_message_ids, publishing_to, wait_for

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from accountability.models import Case, Notification, ReminderLog
-from accountability.reminders import sweep
+from accountability.reminders.sweep import sweep
 from accountability.tasks import sweep_reminders
 from responsibility.models import Person
 

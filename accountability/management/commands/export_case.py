@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accountability.models import Case
-from accountability.report import report_docx
+from accountability.report_docx import report_docx
 from accountability.selectors import case_export
 
 

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accountability.notifications import send_digests
-from accountability.reminders import sweep
+from accountability.reminders.delivery import send_digests
+from accountability.reminders.sweep import sweep
 
 
 def parse_now(value: str) -> dt.datetime:

@@ -5,8 +5,7 @@ already delivered, or no longer due. The in-app notification, the claim's state 
 one unit: the mail goes out last, just before the commit, and a failure anywhere rolls the whole
 delivery back for a retry. The notification is one-to-one with its claim, so it exists at most
 once; a mail carries a Message-ID derived from its claim, so a resend after a crash between the
-SMTP hand-off and the commit (the only window left) is recognisable as the same message.
-"""
+SMTP hand-off and the commit (the only window left) is recognisable as the same message."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from .models import (
+from ..models import (
     Case,
     EmailMode,
     HandOver,
@@ -29,33 +28,13 @@ from .models import (
     ReminderLog,
     ReminderState,
 )
-from .reminders import still_due, when_label
+from .due import still_due
+from .rules import when_label
 
 MAIL_PREFIX = "[安全生产责任链]"
+
+
 MESSAGE_ID_DOMAIN = "dutychain.reminders"
-
-
-# ---- reads for the pages and the API -------------------------------------------------------------------
-
-
-def notifications_for(user):
-    return Notification.objects.for_user(user)
-
-
-def unread_count(user) -> int:
-    """One COUNT query: the badge."""
-    return Notification.objects.for_user(user).unread().count()
-
-
-def mark_read(*, user, ids=None) -> int:
-    """Mark the user's own unread notifications (all, or those in `ids`) as read; returns how many."""
-    qs = Notification.objects.for_user(user).unread()
-    if ids is not None:
-        qs = qs.filter(pk__in=list(ids))
-    return Notification.objects.filter(pk__in=qs.values("pk")).update(read_at=timezone.now())
-
-
-# ---- rendering ---------------------------------------------------------------------------------------
 
 
 def _link(page: str, obj) -> str:
@@ -117,9 +96,6 @@ def _send_mail(*, to: str, subject: str, body: str, message_id: str) -> None:
     ).send(fail_silently=False)
 
 
-# ---- delivery of one claim -----------------------------------------------------------------------------
-
-
 def deliver(log_id: int) -> str:
     """Deliver one claimed reminder: returns "delivered", "skipped", "gone" or the state it already had."""
     now = timezone.now()
@@ -171,9 +147,6 @@ def deliver(log_id: int) -> str:
                 to=address, subject=title, body=body, message_id=f"<reminder-{log.pk}@{MESSAGE_ID_DOMAIN}>"
             )
     return "delivered"
-
-
-# ---- the daily digest ------------------------------------------------------------------------------------
 
 
 def _digest_pending():

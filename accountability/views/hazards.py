@@ -25,9 +25,9 @@ from responsibility.api.permissions import ENTERPRISE_SIDE, HAZARD_REPORTERS, RE
 from responsibility.permissions import Visibility, request_visibility
 from responsibility.views import render_page
 
-from . import hazards as hazard_services
-from .forms import apply_service_errors
-from .forms_hazards import (
+from .. import hazards as hazard_services
+from ..forms import apply_service_errors
+from ..forms_hazards import (
     DecideExtensionForm,
     ExtensionRequestForm,
     HazardReportForm,
@@ -37,8 +37,8 @@ from .forms_hazards import (
     SubmitForm,
     VerifyForm,
 )
-from .models import ExtensionDecision, ExtensionRequest, Hazard, HazardState, HazardTransition
-from .views import CASE_WRITERS, visible_cases, visible_hazards
+from ..models import ExtensionDecision, ExtensionRequest, Hazard, HazardState, HazardTransition
+from .common import CASE_WRITERS, visible_cases, visible_hazards
 
 
 def _hazard_or_404(vis: Visibility, code: str) -> Hazard:

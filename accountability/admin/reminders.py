@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import (
+from ..models import (
     Notification,
     RecipientRole,
     ReminderDigest,
@@ -123,7 +123,7 @@ class ReminderLogAdmin(admin.ModelAdmin):
 
     @admin.action(description="重新送达所选的待送达提醒")
     def redeliver(self, request, queryset):
-        from .reminders import enqueue_deliveries
+        from ..reminders.sweep import enqueue_deliveries
 
         ids = list(queryset.filter(state=ReminderState.PENDING).values_list("pk", flat=True))
         sent = enqueue_deliveries(ids)

@@ -1,7 +1,7 @@
 """The workbench's 调查结论 forms: 事故性质 and causes, 经过和救援, 主要教训, per-unit 存在的主要问题,
 technical-appraisal periods, 问题线索移交 and the decision that comes back, and the 回头看.
 
-As every workbench form (views.case_cause): an out-of-scope case is a 404, a role that may not write
+As every workbench form (views/cases.py case_cause): an out-of-scope case is a 404, a role that may not write
 a 403; each write goes through the same service of accountability/cases.py as the API's; success
 redirects to the workbench (post/redirect/get), a refusal re-renders it with the form's field errors.
 """
@@ -14,10 +14,9 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
-from . import cases as case_services
-from . import views
-from .cases import ReviewEntry
-from .forms_conclusions import (
+from .. import cases as case_services
+from ..cases import ReviewEntry
+from ..forms_conclusions import (
     AppraisalEndForm,
     AppraisalForm,
     CourseForm,
@@ -30,8 +29,9 @@ from .forms_conclusions import (
     review_choices,
     show_service_errors,
 )
-from .models import CorrectiveAction, Measure
-from .selectors import case_records
+from ..models import CorrectiveAction, Measure
+from ..selectors import case_records
+from .cases import _done, _post_case, _workbench
 
 
 def _submit(request, case, vis, form, form_name: str, write, message: str, anchor: str, rename=None):
@@ -40,16 +40,16 @@ def _submit(request, case, vis, form, form_name: str, write, message: str, ancho
         try:
             with transaction.atomic():
                 write(form.cleaned_data)
-            return views._done(request, case, message, anchor)
+            return _done(request, case, message, anchor)
         except ValidationError as exc:
             show_service_errors(form, exc, rename)
-    return views._workbench(request, case, vis, status=400, **{form_name: form})
+    return _workbench(request, case, vis, status=400, **{form_name: form})
 
 
 @login_required
 @require_POST
 def case_nature_causes(request, code):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
 
     def write(data):
         case_services.record_conclusions(
@@ -67,7 +67,7 @@ def case_nature_causes(request, code):
 @login_required
 @require_POST
 def case_course(request, code):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
 
     def write(data):
         case_services.record_conclusions(
@@ -83,7 +83,7 @@ def case_course(request, code):
 @login_required
 @require_POST
 def case_lessons(request, code):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
 
     def write(data):
         case_services.record_conclusions(case=case, lessons=data["lessons"], by=request.user)
@@ -95,7 +95,7 @@ def case_lessons(request, code):
 @login_required
 @require_POST
 def case_unit_problems(request, code):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
 
     def write(data):
         case_services.set_unit_problems(case=case, unit=data["unit"], problems=data["problems"])
@@ -107,7 +107,7 @@ def case_unit_problems(request, code):
 @login_required
 @require_POST
 def case_appraisal_add(request, code):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
 
     def write(data):
         case_services.add_appraisal_period(
@@ -121,7 +121,7 @@ def case_appraisal_add(request, code):
 @login_required
 @require_POST
 def case_appraisal_end(request, code, pk):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
     period = get_object_or_404(case.appraisal_periods.all(), pk=pk)
     period.case = case
     form = AppraisalEndForm(request.POST)
@@ -131,18 +131,18 @@ def case_appraisal_end(request, code, pk):
                 case_services.end_appraisal_period(
                     period=period, end=form.cleaned_data["end"], by=request.user
                 )
-            return views._done(request, case, "已登记技术鉴定结束日期", "#appraisal")
+            return _done(request, case, "已登记技术鉴定结束日期", "#appraisal")
         except ValidationError as exc:
             show_service_errors(form, exc)
     # The end date sits in the period's table row: its errors are shown above the table.
     errors = [m for ms in form.errors.values() for m in ms]
-    return views._workbench(request, case, vis, status=400, appraisal_errors=errors)
+    return _workbench(request, case, vis, status=400, appraisal_errors=errors)
 
 
 @login_required
 @require_POST
 def case_handover(request, code):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
     form = HandOverForm(request.POST, records=case_records(case))
 
     def write(data):
@@ -163,7 +163,7 @@ def case_handover(request, code):
 @login_required
 @require_POST
 def case_handover_decision(request, code, pk):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
     handover = get_object_or_404(case.handovers.prefetch_related("records"), pk=pk)
     handover.case = case
     form = HandOverDecisionForm(request.POST, handover=handover)
@@ -186,7 +186,7 @@ def case_handover_decision(request, code, pk):
 @login_required
 @require_POST
 def case_review(request, code):
-    vis, case = views._post_case(request, code)
+    vis, case = _post_case(request, code)
     records = case_records(case)
     actions = {f"action-{a.pk}": a for a in CorrectiveAction.objects.filter(case=case)}
     measures = {

@@ -12,7 +12,7 @@ from django.http import Http404, JsonResponse
 from responsibility.permissions import request_visibility
 from responsibility.views import page_context
 
-from .pickers import KINDS, label_of, scoped, search
+from ..pickers import KINDS, label_of, scoped, search
 
 LIMIT = 20
 

@@ -18,10 +18,10 @@ from responsibility.models import Duty, Position, Tenure, UnitKind
 from responsibility.permissions import request_visibility
 from responsibility.views import render_page
 
-from .listing import query_without_page
-from .models import AccountabilityRecord
-from .pickers import search
-from .views import CASE_READERS, visible_cases
+from ..listing import query_without_page
+from ..models import AccountabilityRecord
+from ..pickers import search
+from .common import CASE_READERS, visible_cases
 
 
 @login_required

@@ -1,0 +1,279 @@
+"""Serializers of 一案双查 cases: reads, opening, cause, conclusions, periods, hand-overs, actions and closing."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from responsibility.api.serializers import DayField
+from responsibility.models import CadreAuthority, DutyType, Track
+
+from ...models import (
+    AppraisalPeriod,
+    Case,
+    CaseNature,
+    CorrectiveAction,
+    EducationActivity,
+    HandOver,
+    InvestigatorRole,
+)
+from .common import (
+    MAX_COUNT,
+    ScopedSlugField,
+    _visible_actors,
+    _visible_positions,
+    _visible_units,
+    code_input,
+    username_of,
+)
+from .records import MeasureInputSerializer, MeasureSerializer, RecordSerializer
+
+
+class CorrectiveActionSerializer(serializers.ModelSerializer):
+    verified_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ["id", "description", "responsible", "due_on", "done_on", "verified_by"]
+
+    def get_verified_by(self, obj) -> str | None:
+        return username_of(obj.verified_by)
+
+
+class EducationSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EducationActivity
+        fields = ["id", "held_on", "description", "participants", "recorded_by"]
+
+    def get_recorded_by(self, obj) -> str | None:
+        return username_of(obj.recorded_by)
+
+
+class BlockerSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "cause_not_found",
+            "people_not_dealt_with",
+            "measures_not_carried_out",
+            "people_not_educated",
+        ]
+    )
+    message = serializers.CharField()
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    source_type = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField(help_text="事故或隐患编码")
+    investigation_due = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "code",
+            "title",
+            "source_type",
+            "source",
+            "grade",
+            "event_day",
+            "state",
+            "opened_at",
+            "closed_at",
+            "investigation_due",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["accident", "hazard"]))
+    def get_source_type(self, case):
+        return "accident" if case.accident_id else "hazard"
+
+    def get_source(self, case) -> str:
+        return case.accident.code if case.accident_id else case.hazard.code
+
+
+RecordsByTrack = inline_serializer(
+    "RecordsByTrack",
+    fields={track: RecordSerializer(many=True) for track in Track.values},
+)
+
+
+class InvestigatorSerializer(serializers.Serializer):
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name")
+    role = serializers.ChoiceField(choices=InvestigatorRole.choices)
+
+
+class AppraisalPeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AppraisalPeriod
+        fields = ["id", "start", "end", "subject", "days"]
+
+    days = serializers.IntegerField(read_only=True)
+
+
+class UnitProblemSerializer(serializers.Serializer):
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name")
+    problems = serializers.CharField()
+
+
+class HandOverSerializer(serializers.ModelSerializer):
+    records = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    decisions = MeasureSerializer(many=True, read_only=True, source="measures")
+
+    class Meta:
+        model = HandOver
+        fields = [
+            "id",
+            "records",
+            "receiving_body",
+            "authority",
+            "handed_on",
+            "decision_due",
+            "completed_on",
+            "note",
+            "decisions",
+        ]
+
+
+class CaseDetailSerializer(CaseSerializer):
+    records = serializers.SerializerMethodField(help_text="按责任轨道：主体责任、监管责任")
+    corrective_actions = CorrectiveActionSerializer(many=True, read_only=True)
+    education = EducationSerializer(many=True, read_only=True)
+    closing_blockers = serializers.SerializerMethodField(
+        help_text="四不放过：尚未满足的条件（空 = 可以结案）"
+    )
+    investigators = serializers.SerializerMethodField(help_text="调查组（事故的调查组，一份名单）")
+    appraisal_periods = AppraisalPeriodSerializer(many=True, read_only=True)
+    unit_problems = UnitProblemSerializer(many=True, read_only=True)
+    handovers = HandOverSerializer(many=True, read_only=True)
+
+    @extend_schema_field(InvestigatorSerializer(many=True))
+    def get_investigators(self, case):
+        rows = case.accident.investigator_rows.select_related("unit") if case.accident_id else []
+        return InvestigatorSerializer(rows, many=True).data
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "nature",
+            "cause",
+            "indirect_cause",
+            "cause_recorded_at",
+            "course_and_rescue",
+            "lessons",
+            "set_period_days",
+            "appraisal_days",
+            "investigators",
+            "appraisal_periods",
+            "unit_problems",
+            "handovers",
+            "records",
+            "corrective_actions",
+            "education",
+            "closing_blockers",
+        ]
+
+    @extend_schema_field(RecordsByTrack)
+    def get_records(self, case):
+        grouped = {track: [] for track in Track.values}
+        for record in self.context["records"]:
+            grouped[record.track].append(record)
+        return {track: RecordSerializer(rows, many=True).data for track, rows in grouped.items()}
+
+    @extend_schema_field(BlockerSerializer(many=True))
+    def get_closing_blockers(self, case):
+        return [{"code": code, "message": message} for code, message in self.context["blockers"]]
+
+
+class OpenCaseSerializer(serializers.Serializer):
+    accident = code_input(required=False)
+    hazard = code_input(required=False, help_text="须为逾期隐患")
+
+    def validate(self, attrs):
+        if bool(attrs.get("accident")) == bool(attrs.get("hazard")):
+            raise serializers.ValidationError({"accident": "须且只能给出事故或隐患之一"})
+        return attrs
+
+
+class AddSubjectSerializer(serializers.Serializer):
+    track = serializers.ChoiceField(choices=Track.choices)
+    reason = serializers.CharField(max_length=5000, help_text="增列理由（必填）")
+    types = serializers.ListField(child=serializers.ChoiceField(choices=DutyType.choices), min_length=1)
+    unit = ScopedSlugField(_visible_units, required=False)
+    position = ScopedSlugField(_visible_positions, required=False)
+    person = ScopedSlugField(_visible_actors, required=False)
+    entity = serializers.BooleanField(default=False, help_text="企业本身作为单位责任主体（仅主体责任轨道）")
+
+
+class CauseSerializer(serializers.Serializer):
+    cause = serializers.CharField(max_length=20000)
+
+
+class ConclusionsSerializer(serializers.Serializer):
+    nature = serializers.ChoiceField(choices=CaseNature.choices, required=False, allow_blank=True)
+    direct_cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    indirect_cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    course_and_rescue = serializers.CharField(max_length=50000, required=False, allow_blank=True)
+    lessons = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class UnitProblemCreateSerializer(serializers.Serializer):
+    unit = ScopedSlugField(_visible_units)
+    problems = serializers.CharField(max_length=20000)
+
+
+class InvestigatorCreateSerializer(serializers.Serializer):
+    unit = ScopedSlugField(_visible_units)
+    role = serializers.ChoiceField(choices=InvestigatorRole.choices)
+
+
+class AppraisalCreateSerializer(serializers.Serializer):
+    start = DayField()
+    end = DayField(required=False, allow_null=True)
+    subject = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class AppraisalEndSerializer(serializers.Serializer):
+    end = DayField()
+
+
+class PeriodSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=60, max_value=3650, help_text="国务院确定的调查期限（天）")
+
+
+class HandOverCreateSerializer(serializers.Serializer):
+    records = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+    handed_on = DayField()
+    authority = serializers.ChoiceField(choices=CadreAuthority.choices, required=False, allow_blank=True)
+    receiving_body = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    decision_due = DayField(required=False, allow_null=True)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class CorrectiveActionCreateSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=5000)
+    responsible = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    due_on = DayField(required=False, allow_null=True)
+
+
+class CompleteActionSerializer(serializers.Serializer):
+    done_on = DayField(required=False, help_text="完成日期，默认今日")
+
+
+class EducationCreateSerializer(serializers.Serializer):
+    held_on = DayField()
+    description = serializers.CharField(max_length=5000)
+    participants = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, default=0)
+
+
+class HandOverDecisionSerializer(serializers.Serializer):
+    record = serializers.IntegerField(min_value=1)
+    measure = MeasureInputSerializer()
+    document_number = serializers.CharField(max_length=200)
+    decided_on = DayField()
+
+
+class ClosingRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    blockers = BlockerSerializer(many=True)

@@ -1,0 +1,337 @@
+"""一案双查 cases over the API: open, cause, conclusions, periods, hand-overs, actions, close."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from responsibility.api.permissions import (
+    CASE_ROLES,
+    HasActionRole,
+)
+from responsibility.api.schema import CODE_LOOKUP_REGEX
+from responsibility.permissions import request_visibility
+
+from ... import cases as case_services
+from ...filters import CaseFilter
+from ...models import (
+    Case,
+)
+from ...selectors import case_export, case_records
+from ..serializers.cases import (
+    AddSubjectSerializer,
+    AppraisalCreateSerializer,
+    AppraisalEndSerializer,
+    AppraisalPeriodSerializer,
+    CaseDetailSerializer,
+    CaseSerializer,
+    CauseSerializer,
+    ClosingRefusedSerializer,
+    CompleteActionSerializer,
+    ConclusionsSerializer,
+    CorrectiveActionCreateSerializer,
+    CorrectiveActionSerializer,
+    EducationCreateSerializer,
+    EducationSerializer,
+    HandOverCreateSerializer,
+    HandOverDecisionSerializer,
+    HandOverSerializer,
+    InvestigatorCreateSerializer,
+    OpenCaseSerializer,
+    PeriodSerializer,
+    UnitProblemCreateSerializer,
+)
+from ..serializers.records import MeasureSerializer, RecordSerializer
+from .common import CODE_LOOKUP, _parse, visible_accidents, visible_cases, visible_hazards
+from .records import _records
+
+
+def _case_action(request_serializer, response, parameters=CODE_LOOKUP):
+    return extend_schema(request=request_serializer, responses=response, parameters=parameters)
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=CODE_LOOKUP))
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """一案双查 cases: records by track with findings, measures and amendments; closing through 四不放过."""
+
+    permission_classes = [IsAuthenticated, HasActionRole]
+    action_roles = {
+        name: CASE_ROLES
+        for name in (
+            "list",
+            "retrieve",
+            "open",
+            "subjects",
+            "cause",
+            "corrective_actions",
+            "complete_corrective_action",
+            "education",
+            "close",
+            "conclusions",
+            "unit_problems",
+            "investigators",
+            "appraisal_periods",
+            "end_appraisal_period",
+            "investigation_period",
+            "handovers",
+            "handover_decision",
+            "export",
+        )
+    }
+    filterset_class = CaseFilter
+    lookup_field = "code"
+    lookup_value_regex = CODE_LOOKUP_REGEX
+
+    def get_queryset(self):
+        return (
+            visible_cases(request_visibility(self.request))
+            .select_related("accident", "hazard")
+            .order_by("-opened_at", "code")
+        )
+
+    def get_serializer_class(self):
+        return CaseSerializer if self.action == "list" else CaseDetailSerializer
+
+    def _detail(self, case, status_code=status.HTTP_200_OK):
+        case = (
+            Case.objects.select_related("accident", "hazard")
+            .prefetch_related("corrective_actions__verified_by", "education__recorded_by")
+            .get(pk=case.pk)
+        )
+        context = {
+            **self.get_serializer_context(),
+            "records": case_records(case),
+            "blockers": case_services.closing_blockers(case),
+        }
+        return Response(CaseDetailSerializer(case, context=context).data, status=status_code)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.get_object())
+
+    @extend_schema(
+        request=OpenCaseSerializer, responses={200: CaseDetailSerializer, 201: CaseDetailSerializer}
+    )
+    @action(detail=False, methods=["post"])
+    def open(self, request):
+        """Open the case of an accident or an overdue hazard; idempotent (200 with the case already open, 201 when created)."""
+        data = _parse(OpenCaseSerializer, self)
+        visibility = request_visibility(request)
+        if data.get("accident"):
+            source = {"accident": get_object_or_404(visible_accidents(visibility), code=data["accident"])}
+        else:
+            source = {"hazard": get_object_or_404(visible_hazards(visibility), code=data["hazard"])}
+        opened = case_services.open_case(**source, by=request.user)
+        return self._detail(opened.case, status.HTTP_201_CREATED if opened.created else status.HTTP_200_OK)
+
+    @_case_action(AddSubjectSerializer, {201: RecordSerializer})
+    @action(detail=True, methods=["post"])
+    def subjects(self, request, code=None):
+        """Add a subject the chain did not name (always with the reason); nothing is ever removed."""
+        case = self.get_object()
+        data = _parse(AddSubjectSerializer, self)
+        with transaction.atomic():
+            record = case_services.add_subject(
+                case=case,
+                track=data["track"],
+                reason=data["reason"],
+                types=data["types"],
+                unit=data.get("unit"),
+                position=data.get("position"),
+                person=data.get("person"),
+                entity=data.get("entity", False),
+                by=request.user,
+            )
+        return Response(RecordSerializer(_records().get(pk=record.pk)).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(ConclusionsSerializer, CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def conclusions(self, request, code=None):
+        """事故性质, 直接原因, 间接原因, 经过和救援, 主要教训: each given field replaces the stored one."""
+        case = self.get_object()
+        data = _parse(ConclusionsSerializer, self)
+        with transaction.atomic():
+            case_services.record_conclusions(case=case, **data, by=request.user)
+        return self._detail(case)
+
+    @_case_action(UnitProblemCreateSerializer, CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="unit-problems")
+    def unit_problems(self, request, code=None):
+        """有关责任单位存在的主要问题 (one text per unit; a second post replaces it)."""
+        case = self.get_object()
+        data = _parse(UnitProblemCreateSerializer, self)
+        with transaction.atomic():
+            case_services.set_unit_problems(case=case, unit=data["unit"], problems=data["problems"])
+        return self._detail(case)
+
+    @_case_action(InvestigatorCreateSerializer, CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def investigators(self, request, code=None):
+        """调查组: add a unit or change its role (牵头, 成员, 邀请检察机关, 专家组)."""
+        case = self.get_object()
+        data = _parse(InvestigatorCreateSerializer, self)
+        with transaction.atomic():
+            case_services.set_investigator(case=case, unit=data["unit"], role=data["role"])
+        return self._detail(case)
+
+    @_case_action(AppraisalCreateSerializer, {201: AppraisalPeriodSerializer})
+    @action(detail=True, methods=["post"], url_path="appraisal-periods")
+    def appraisal_periods(self, request, code=None):
+        """Art 27: a technical-appraisal period; its days move the investigation due date."""
+        case = self.get_object()
+        data = _parse(AppraisalCreateSerializer, self)
+        with transaction.atomic():
+            period = case_services.add_appraisal_period(case=case, **data, by=request.user)
+        return Response(AppraisalPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(
+        AppraisalEndSerializer,
+        AppraisalPeriodSerializer,
+        parameters=[*CODE_LOOKUP, OpenApiParameter("period_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"appraisal-periods/(?P<period_id>[0-9]+)/end")
+    def end_appraisal_period(self, request, code=None, period_id=None):
+        case = self.get_object()
+        period = case.appraisal_periods.filter(pk=int(period_id)).first()
+        if period is None:
+            raise Http404
+        data = _parse(AppraisalEndSerializer, self)
+        with transaction.atomic():
+            period = case_services.end_appraisal_period(period=period, end=data["end"], by=request.user)
+        return Response(AppraisalPeriodSerializer(period).data)
+
+    @_case_action(PeriodSerializer, CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="investigation-period")
+    def investigation_period(self, request, code=None):
+        """特别重大: the period the State Council sets."""
+        case = self.get_object()
+        data = _parse(PeriodSerializer, self)
+        with transaction.atomic():
+            case_services.set_investigation_period(case=case, days=data["days"], by=request.user)
+        return self._detail(case)
+
+    @_case_action(HandOverCreateSerializer, {201: HandOverSerializer})
+    @action(detail=True, methods=["post"])
+    def handovers(self, request, code=None):
+        """问题线索移交: responsible records to the body with authority; decisions come back."""
+        case = self.get_object()
+        data = _parse(HandOverCreateSerializer, self)
+        records = list(case.records.filter(pk__in=data.pop("records")))
+        with transaction.atomic():
+            handover = case_services.hand_over(case=case, records=records, **data, by=request.user)
+        return Response(HandOverSerializer(handover).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(
+        HandOverDecisionSerializer,
+        {201: MeasureSerializer},
+        parameters=[*CODE_LOOKUP, OpenApiParameter("handover_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"handovers/(?P<handover_id>[0-9]+)/decisions")
+    def handover_decision(self, request, code=None, handover_id=None):
+        """The decision that came back from a hand-over: the measure and its document number."""
+        case = self.get_object()
+        handover = case.handovers.filter(pk=int(handover_id)).select_related("case").first()
+        data = _parse(HandOverDecisionSerializer, self)
+        record = case.records.filter(pk=data["record"]).first()
+        if handover is None or record is None:
+            raise Http404
+        with transaction.atomic():
+            measure = case_services.record_handover_decision(
+                handover=handover,
+                record=record,
+                measure=dict(data["measure"]),
+                document_number=data["document_number"],
+                decided_on=data["decided_on"],
+                by=request.user,
+            )
+        return Response(MeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, parameters=CODE_LOOKUP)
+    @action(detail=True, methods=["get"])
+    def export(self, request, code=None):
+        """The case as `export_case --json` prints it: records with finding, category, measures by channel, authority and hand-overs."""
+        return Response(case_export(self.get_object()))
+
+    @_case_action(CauseSerializer, CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cause(self, request, code=None):
+        """四不放过 (1): record the cause."""
+        case = self.get_object()
+        data = _parse(CauseSerializer, self)
+        with transaction.atomic():
+            case_services.record_cause(case=case, cause=data["cause"], by=request.user)
+        return self._detail(case)
+
+    @_case_action(CorrectiveActionCreateSerializer, {201: CorrectiveActionSerializer})
+    @action(detail=True, methods=["post"], url_path="corrective-actions")
+    def corrective_actions(self, request, code=None):
+        """四不放过 (3): add a corrective action the case requires."""
+        case = self.get_object()
+        data = _parse(CorrectiveActionCreateSerializer, self)
+        with transaction.atomic():
+            corrective = case_services.add_corrective_action(
+                case=case,
+                description=data["description"],
+                responsible=data.get("responsible", ""),
+                due_on=data.get("due_on"),
+            )
+        return Response(CorrectiveActionSerializer(corrective).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(
+        CompleteActionSerializer,
+        CorrectiveActionSerializer,
+        parameters=[*CODE_LOOKUP, OpenApiParameter("action_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"corrective-actions/(?P<action_id>[0-9]+)/complete")
+    def complete_corrective_action(self, request, code=None, action_id=None):
+        """Confirm a corrective action done."""
+        case = self.get_object()
+        corrective = case.corrective_actions.filter(pk=int(action_id)).select_related("case").first()
+        if corrective is None:
+            raise Http404
+        data = _parse(CompleteActionSerializer, self)
+        with transaction.atomic():
+            corrective = case_services.complete_corrective_action(
+                action=corrective, done_on=data.get("done_on") or timezone.localdate(), by=request.user
+            )
+        return Response(CorrectiveActionSerializer(corrective).data)
+
+    @_case_action(EducationCreateSerializer, {201: EducationSerializer})
+    @action(detail=True, methods=["post"])
+    def education(self, request, code=None):
+        """四不放过 (4): record the warning education."""
+        case = self.get_object()
+        data = _parse(EducationCreateSerializer, self)
+        with transaction.atomic():
+            activity = case_services.record_education(
+                case=case,
+                held_on=data["held_on"],
+                description=data["description"],
+                participants=data["participants"],
+                by=request.user,
+            )
+        return Response(EducationSerializer(activity).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(None, {200: CaseDetailSerializer, 409: ClosingRefusedSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, code=None):
+        """Close through 四不放过; refused with 409 and the blockers by code when any of the four is missing."""
+        case = self.get_object()
+        try:
+            case_services.close_case(case=case, by=request.user)
+        except case_services.CaseNotClosable as refused:
+            return Response(
+                {
+                    "detail": "四不放过：尚不能结案",
+                    "blockers": [{"code": code, "message": message} for code, message in refused.blockers],
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return self._detail(case)

@@ -1,0 +1,344 @@
+"""The 一案双查 case list and workbench: open, cause, corrective actions, education, subjects, close.
+
+Writes go only through accountability/cases/.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from responsibility.models import (
+    DutyType,
+    PartyRole,
+    Track,
+)
+from responsibility.permissions import Visibility, request_visibility
+from responsibility.views import render_page
+
+from .. import cases as case_services
+from ..forms import (
+    AddSubjectForm,
+    CauseForm,
+    CompleteActionForm,
+    CorrectiveActionForm,
+    EducationForm,
+    apply_service_errors,
+)
+from ..listing import query_without_page, text_search
+from ..measures import label_of as measure_label
+from ..measures import suggested_ranges
+from ..models import (
+    AccountabilityRecord,
+    Case,
+    CaseState,
+    CorrectiveAction,
+)
+from ..selectors import case_records, records_by_track
+from .common import (
+    CASE_WRITERS,
+    _today,
+    require_case_reader,
+    require_case_writer,
+    visible_accidents,
+    visible_cases,
+    visible_hazards,
+)
+
+
+def _case_or_404(vis: Visibility, code: str) -> Case:
+    require_case_reader(vis)
+    return get_object_or_404(
+        visible_cases(vis).select_related(
+            "accident__enterprise",
+            "accident__region",
+            "accident__sector",
+            "hazard__enterprise__region",
+            "hazard__sector",
+            "opened_by",
+            "closed_by",
+        ),
+        code=code,
+    )
+
+
+@login_required
+def case_list(request):
+    vis = request_visibility(request)
+    require_case_reader(vis)
+    qs = visible_cases(vis).select_related("accident", "hazard").order_by("-opened_at")
+    state = request.GET.get("state", "")
+    if state in CaseState.values:
+        qs = qs.filter(state=state)
+    qs = text_search(qs, request, "code", "title", "accident__code", "hazard__code")
+    qs = qs.annotate(n_records=Count("records"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    today = _today()
+    for case in page:
+        case.investigation_overdue = case.is_investigation_overdue(today)
+    return render_page(
+        request,
+        "accountability/case_list.html",
+        {"page": page, "states": CaseState.choices, "state": state, "query": query_without_page(request)},
+    )
+
+
+@login_required
+@require_POST
+def case_open(request):
+    """Open the case of an accident or an overdue hazard (idempotent: an open case is returned)."""
+    vis = request_visibility(request)
+    require_case_writer(vis)
+    accident = hazard = None
+    if request.POST.get("accident"):
+        accident = get_object_or_404(visible_accidents(vis), code=request.POST["accident"])
+        back = reverse("accountability:accident_detail", args=[accident.code])
+    elif request.POST.get("hazard"):
+        hazard = get_object_or_404(visible_hazards(vis), code=request.POST["hazard"])
+        back = reverse("accountability:hazard_detail", args=[hazard.code])
+    else:
+        raise Http404
+    try:
+        opened = case_services.open_case(accident=accident, hazard=hazard, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(back)
+    if opened.created:
+        messages.success(
+            request, f"已立案：{opened.case.code}，按事发当日责任链生成 {opened.case.records.count()} 条记录"
+        )
+    return redirect("accountability:case_workbench", code=opened.case.code)
+
+
+FOUR_NOTS = [
+    (case_services.CAUSE, "事故原因未查清不放过"),
+    (case_services.PEOPLE, "事故责任者未受到处理不放过"),
+    (case_services.MEASURES, "整改措施未落实不放过"),
+    (case_services.EDUCATION, "有关人员未受到教育不放过"),
+]
+
+
+def _four_nots(blockers: list[tuple[str, str]]) -> list[dict]:
+    missing = dict(blockers)
+    return [
+        {"code": code, "label": label, "ok": code not in missing, "message": missing.get(code, "")}
+        for code, label in FOUR_NOTS
+    ]
+
+
+def _record_rows(records: list[AccountabilityRecord]) -> list[AccountabilityRecord]:
+    for record in records:
+        snap = record.snapshot
+        record.type_labels = [DutyType(t).label if t in DutyType.values else t for t in record.types]
+        record.bases = [
+            link
+            for link in snap.get("links", [])
+            if link.get("basis") or link.get("source") or link.get("role")
+        ]
+        for link in record.bases:
+            link["role_label"] = PartyRole(link["role"]).label if link.get("role") in PartyRole.values else ""
+        decision = record.current_decision
+        record.finding_label = decision.get_finding_display() if decision else ""
+        record.measure_labels = [measure_label(m.kind) for m in decision.measures.all()] if decision else []
+        record.amended = len(record.decision_history) > 1
+    return records
+
+
+def _ranges_text(grade: str) -> list[str]:
+    ranges = suggested_ranges(grade or None)
+    if not ranges:
+        return []
+
+    def wan(value: str) -> str:
+        return f"{int(float(value)) // 10000}万元"
+
+    low, high = ranges["enterprise_fine_yuan"]
+    s_low, s_high = ranges["enterprise_fine_especially_serious_yuan"]
+    return [
+        f"主要负责人罚款：上一年年收入的 {ranges['principal_fine_percent_of_income']}%（安全生产法第九十五条）",
+        f"生产经营单位罚款：{wan(low)}至{wan(high)}；情节特别严重、影响特别恶劣的：{wan(s_low)}至{wan(s_high)}（第一百一十四条）",
+        f"行业禁入：{ranges['industry_ban']}（第九十四条）",
+    ]
+
+
+def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bound):
+    records = _record_rows(case_records(case))
+    tracks = records_by_track(records)
+    blockers = case_services.closing_blockers(case)
+    actions = list(case.corrective_actions.select_related("verified_by"))
+    education = list(case.education.all())
+    writer = vis.role in CASE_WRITERS and not case.is_closed
+    context = {
+        "case": case,
+        "source": case.accident or case.hazard,
+        "enterprise_records": tracks.get(Track.ENTERPRISE, []),
+        "supervision_records": tracks.get(Track.SUPERVISION, []),
+        "n_records": len(records),
+        "n_decided": sum(1 for r in records if r.current_decision),
+        "four_nots": _four_nots(blockers),
+        "blockers": blockers,
+        "actions": actions,
+        "education": education,
+        "may_write": writer,
+        "ranges": _ranges_text(case.grade),
+        "cause_form": bound.get("cause_form") or CauseForm(initial={"cause": case.cause}),
+        "action_form": bound.get("action_form") or CorrectiveActionForm(),
+        "complete_form": CompleteActionForm(),
+        "education_form": bound.get("education_form") or EducationForm(),
+        "subject_form": bound.get("subject_form") or AddSubjectForm(vis=vis),
+        "close_refused": bound.get("close_refused"),
+        "investigation_overdue": case.is_investigation_overdue(_today()),
+        "action_errors": bound.get("action_errors"),
+        # 回头看 comes a year after the 批复, on a closed case too (views/conclusions.py).
+        "may_review": vis.role in CASE_WRITERS,
+        "bound_forms": bound,
+    }
+    return render_page(request, "accountability/case_workbench.html", context, status=status)
+
+
+@login_required
+def case_workbench(request, code):
+    vis = request_visibility(request)
+    case = _case_or_404(vis, code)
+    refused = request.session.pop(_refused_key(case), None)
+    return _workbench(request, case, vis, close_refused=[tuple(b) for b in refused] if refused else None)
+
+
+def _post_case(request, code) -> tuple[Visibility, Case]:
+    vis = request_visibility(request)
+    case = _case_or_404(vis, code)
+    require_case_writer(vis)
+    return vis, case
+
+
+def _done(request, case: Case, message: str, anchor: str = ""):
+    messages.success(request, message)
+    return redirect(reverse("accountability:case_workbench", args=[case.code]) + anchor)
+
+
+def _case_form_post(request, code, form_class, write, done_message: str, anchor: str, form_name: str):
+    """Validate a workbench form, write through a case service, and show the service's refusal on the form."""
+    vis, case = _post_case(request, code)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            write(case, form.cleaned_data)
+            return _done(request, case, done_message, anchor)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    return _workbench(request, case, vis, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def case_cause(request, code):
+    return _case_form_post(
+        request,
+        code,
+        CauseForm,
+        lambda case, data: case_services.record_cause(case=case, cause=data["cause"], by=request.user),
+        "已记录事故原因",
+        "#four-nots",
+        "cause_form",
+    )
+
+
+@login_required
+@require_POST
+def case_action_add(request, code):
+    return _case_form_post(
+        request,
+        code,
+        CorrectiveActionForm,
+        lambda case, data: case_services.add_corrective_action(case=case, **data),
+        "已登记整改措施",
+        "#actions",
+        "action_form",
+    )
+
+
+@login_required
+@require_POST
+def case_action_done(request, code, pk):
+    vis, case = _post_case(request, code)
+    action = get_object_or_404(CorrectiveAction.objects.filter(case=case), pk=pk)
+    action.case = case
+    form = CompleteActionForm(request.POST)
+    if form.is_valid():
+        try:
+            case_services.complete_corrective_action(
+                action=action, done_on=form.cleaned_data["done_on"], by=request.user
+            )
+            return _done(request, case, "已确认整改措施完成", "#actions")
+        except ValidationError as exc:
+            return _workbench(request, case, vis, status=400, action_errors=exc.messages)
+    return _workbench(
+        request, case, vis, status=400, action_errors=[m for ms in form.errors.values() for m in ms]
+    )
+
+
+@login_required
+@require_POST
+def case_education(request, code):
+    return _case_form_post(
+        request,
+        code,
+        EducationForm,
+        lambda case, data: case_services.record_education(case=case, by=request.user, **data),
+        "已记录警示教育",
+        "#education",
+        "education_form",
+    )
+
+
+@login_required
+@require_POST
+def case_add_subject(request, code):
+    vis, case = _post_case(request, code)
+    form = AddSubjectForm(request.POST, vis=vis)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = case_services.add_subject(
+                case=case,
+                track=data["track"],
+                reason=data["reason"],
+                types=data["types"],
+                unit=data["unit"],
+                position=data["position"],
+                person=data["person"],
+                by=request.user,
+            )
+            return _done(request, case, "已增列责任主体", f"#record-{record.pk}")
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    return _workbench(request, case, vis, status=400, subject_form=form)
+
+
+@login_required
+@require_POST
+def case_close(request, code):
+    vis, case = _post_case(request, code)
+    try:
+        case_services.close_case(case=case, by=request.user)
+    except case_services.CaseNotClosable as exc:
+        refused = exc.blockers
+    except ValidationError as exc:
+        refused = [("", m) for m in exc.messages]
+    else:
+        return _done(request, case, "四不放过条件均已满足，案件已结案")
+    # Post/redirect/get: the refusal is shown once on the workbench, so a reload never re-submits.
+    request.session[_refused_key(case)] = [list(b) for b in refused]
+    return redirect(reverse("accountability:case_workbench", args=[case.code]) + "#close-refused")
+
+
+def _refused_key(case: Case) -> str:
+    return f"close_refused:{case.code}"

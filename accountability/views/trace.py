@@ -1,0 +1,253 @@
+"""The trace page and its JSON: the responsibility chain of an accident, a hazard or an enterprise."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.urls import reverse
+
+from responsibility.chain import EventScope, Link, resolve_chain
+from responsibility.models import (
+    DutyType,
+    PartyRole,
+    Position,
+    RegionLevel,
+    Sector,
+    Track,
+    Unit,
+)
+from responsibility.permissions import Visibility, request_visibility
+from responsibility.views import render_page
+
+from .. import trace_cards
+from ..events import EVENT_PREFETCH, accident_event, hazard_event
+from ..forms import (
+    TraceForm,
+)
+from ..models import (
+    Accident,
+)
+from ..pickers import in_scope_or_form_error, picked
+from .common import CASE_READERS, CASE_WRITERS, _today, visible_accidents, visible_cases, visible_hazards
+
+
+def _trace_form(request) -> TraceForm:
+    data = request.GET if any(request.GET.get(k) for k in ("accident", "hazard", "enterprise")) else None
+    return TraceForm(data, sectors=Sector.objects.order_by("path").values_list("code", "name"))
+
+
+PICKER_SIZE = 200
+
+
+def _trace_pickers(vis: Visibility) -> dict:
+    """Suggestions for the code inputs: the latest events and the enterprises in scope (bounded lists)."""
+    return {
+        "accident_codes": visible_accidents(vis)
+        .order_by("-occurred_at")
+        .values_list("code", "title")[:PICKER_SIZE],
+        "hazard_codes": visible_hazards(vis)
+        .order_by("-found_on", "code")
+        .values_list("code", "title")[:PICKER_SIZE],
+        "enterprise_codes": vis.enterprises().order_by("code").values_list("code", "name")[:PICKER_SIZE],
+    }
+
+
+class Traced:
+    """What the trace page shows: the event, its scope and its links."""
+
+    def __init__(
+        self, *, title, scope, sector, on_date, grade, accident=None, hazard=None, since=None, also_sectors=()
+    ):
+        self.title, self.scope, self.sector, self.on_date, self.grade = title, scope, sector, on_date, grade
+        self.accident, self.hazard = accident, hazard
+        self.since, self.also_sectors = since, tuple(also_sectors)  # DESIGN §5.1, §5.2
+        self.links: list[Link] = resolve_chain(
+            scope, sector, on_date, grade, since=since, also_sectors=self.also_sectors
+        )
+
+    def as_codes(self) -> dict:
+        """The `manage.py trace --json` shape (DESIGN §4, with §5's since and also_sectors when given)."""
+        codes = {
+            "enterprise": self.scope.enterprise.code if self.scope.enterprise else None,
+            "region": self.scope.region.code,
+            "sector": self.sector.code,
+            "date": self.on_date.isoformat(),
+            "grade": self.grade,
+        }
+        if self.since:
+            codes["since"] = self.since.isoformat()
+        if self.also_sectors:
+            codes["also_sectors"] = [s.code for s in self.also_sectors]
+        codes["links"] = [link.as_codes() for link in self.links]
+        return codes
+
+
+def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
+    """The event of the form, with the links this user may see (an enterprise: its own and supervision)."""
+    traced = _traced_event(form, vis)
+    if traced is not None:
+        traced.links = vis.visible_links(traced.links)
+    return traced
+
+
+def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
+    data = form.cleaned_data
+    if data.get("accident"):
+        accident = in_scope_or_form_error(
+            form,
+            "accident",
+            visible_accidents(vis)
+            .select_related("region", "enterprise__region", "sector", "unit", "post")
+            .prefetch_related(*EVENT_PREFETCH),
+        )
+        if accident is None:
+            return None
+        event = accident_event(accident)
+        return Traced(
+            title=accident.title or accident.code,
+            scope=event.scope,
+            sector=event.sector,
+            on_date=event.on_date,
+            grade=event.grade,
+            accident=accident,
+            since=event.since,
+            also_sectors=event.also_sectors,
+        )
+    if data.get("hazard"):
+        hazard = in_scope_or_form_error(
+            form,
+            "hazard",
+            visible_hazards(vis)
+            .select_related("enterprise__region", "sector", "unit")
+            .prefetch_related(*EVENT_PREFETCH),
+        )
+        if hazard is None:
+            return None
+        event = hazard_event(hazard)
+        return Traced(
+            title=hazard.title or hazard.code,
+            scope=event.scope,
+            sector=event.sector,
+            on_date=event.on_date,
+            grade=None,
+            hazard=hazard,
+            since=event.since,
+            also_sectors=event.also_sectors,
+        )
+    enterprise = in_scope_or_form_error(form, "enterprise", vis.enterprises().select_related("region"))
+    if enterprise is None:
+        return None
+    sector = Sector.objects.get(code=data["sector"])
+    # The site and post: a code or an exact name, inside this enterprise (autocomplete offers both).
+    unit = picked(form, "unit", "units", Unit.objects.filter(enterprise=enterprise))
+    post = picked(form, "post", "positions", Position.objects.filter(unit__enterprise=enterprise))
+    if form.errors:
+        return None
+    scope = EventScope(region=enterprise.region, enterprise=enterprise, unit=unit, post=post)
+    return Traced(
+        title=enterprise.name,
+        scope=scope,
+        sector=sector,
+        on_date=data["date"],
+        grade=data.get("grade") or None,
+        since=data.get("since"),
+        also_sectors=Sector.objects.filter(code__in=data.get("also_sectors") or []).order_by("code"),
+    )
+
+
+def _link_card(link: Link) -> dict:
+    return {
+        "type": link.type,
+        "type_label": DutyType(link.type).label,
+        "unit": link.unit.name if link.unit else "",
+        "unit_code": link.unit.code if link.unit else "",
+        "position": link.position.title if link.position else "",
+        "position_code": link.position.code if link.position else "",
+        "person": link.person.name if link.person else "",
+        "person_code": link.person.code if link.person else "",
+        "vacant": link.vacant,
+        "unknown": link.unknown,  # §5.7: 未录入, not a vacancy
+        "earlier": link.is_earlier,
+        "term_note": f"在任期间 {link.span[0]:%Y-%m-%d} 至 {link.span[1]:%Y-%m-%d}" if link.span else "",
+        "basis": link.basis,
+        "source": link.source,
+        "enterprise": link.enterprise.name if link.enterprise and link.track == Track.SUPERVISION else "",
+        "role": PartyRole(link.role).label if link.role else "",
+    }
+
+
+def chain_diagram(links: list[Link]) -> dict:
+    """Both tracks grouped for the diagram, highest level first (the page reads top-down, the chain runs up)."""
+    groups: OrderedDict = OrderedDict()
+    bands: OrderedDict = OrderedDict()
+    for link in links:
+        if link.track == Track.ENTERPRISE:
+            if link.type == DutyType.ACTOR:
+                key = ("actor", link.person.code if link.person else "")
+                title = f"相关责任人（{PartyRole(link.role).label if link.role else ''}）"
+            else:
+                key = ("enterprise", link.enterprise.code if link.enterprise else "")
+                role = PartyRole(link.role).label if link.role else ""
+                title = f"{role}：{link.enterprise.name}" if link.enterprise else role
+            groups.setdefault(key, {"title": title, "links": []})["links"].append(_link_card(link))
+        else:
+            region = link.unit.region
+            key = region.code
+            title = f"{RegionLevel(region.level).label} · {region.name}"
+            bands.setdefault(key, {"title": title, "level": region.level, "links": []})["links"].append(
+                _link_card(link)
+            )
+    for group in [*groups.values(), *bands.values()]:
+        group["links"].reverse()
+    return {
+        "enterprise_groups": list(groups.values()),
+        "supervision_bands": list(reversed(bands.values())),
+        "n_enterprise": sum(len(g["links"]) for g in groups.values()),
+        "n_supervision": sum(len(b["links"]) for b in bands.values()),
+        "n_vacant": sum(1 for link in links if link.vacant),
+    }
+
+
+@login_required
+def trace(request):
+    vis = request_visibility(request)
+    form = _trace_form(request)
+    traced = None
+    if form.is_bound and form.is_valid() and form.mode:
+        traced = _traced(form, vis)
+    context = {"form": form, "traced": traced, **_trace_pickers(vis)}
+    if traced is not None:
+        traced.links = trace_cards.links_for(vis, traced.links)
+        context["diagram"] = chain_diagram(traced.links)
+        trace_cards.annotate(context["diagram"], traced.links, traced.on_date, vis)
+        context["json_url"] = reverse("accountability:trace_json") + "?" + request.GET.urlencode()
+        source = traced.accident or traced.hazard
+        if source is not None and vis.role in CASE_READERS:
+            context["case"] = visible_cases(vis).filter(**{_source_field(source): source}).first()
+            context["may_open_case"] = vis.role in CASE_WRITERS and (
+                traced.accident is not None or traced.hazard.is_overdue(_today())
+            )
+    # A search form: its errors (an unknown code, one outside scope) are shown on a 200 page.
+    return render_page(request, "accountability/trace.html", context)
+
+
+def _source_field(source) -> str:
+    return "accident" if isinstance(source, Accident) else "hazard"
+
+
+@login_required
+def trace_json(request):
+    """The same trace as JSON, in the `manage.py trace --json` shape."""
+    vis = request_visibility(request)
+    form = _trace_form(request)
+    if not form.is_bound:
+        return JsonResponse(
+            {"errors": {"__all__": ["accident, hazard or enterprise is required"]}}, status=400
+        )
+    traced = _traced(form, vis) if form.is_valid() else None
+    if traced is None:
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    traced.links = trace_cards.links_for(vis, traced.links)
+    return JsonResponse(traced.as_codes(), json_dumps_params={"ensure_ascii": False})
