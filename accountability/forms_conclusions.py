@@ -13,10 +13,11 @@ from responsibility.models import CadreAuthority, DutyType, Track
 from responsibility.permissions import Visibility
 
 from .forms import DATE_INPUT
+from .grading import INVESTIGATION_DAYS
 from .measures import CRIMINAL_ARTICLES
 from .measures import choices as measure_choices
 from .measures import label_of as measure_label
-from .models import CaseNature, Finding
+from .models import CaseNature, Finding, InvestigatorRole
 from .pickers import PickField, scoped
 
 TEXT = {"rows": 4}
@@ -75,6 +76,26 @@ class AppraisalForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "鉴定结束日期不能早于开始日期")
         return data
+
+
+class InvestigatorForm(forms.Form):
+    """A unit of the 调查组 (set_investigator): a second entry for the same unit changes its role."""
+
+    unit = PickField(kind="units", label="单位", help_text="名称或编码")
+    role = forms.ChoiceField(label="组内角色", choices=InvestigatorRole.choices)
+
+    def __init__(self, *args, vis: Visibility | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if vis is not None:
+            self.fields["unit"].queryset = scoped(vis, "units")
+
+
+class InvestigationPeriodForm(forms.Form):
+    """特别重大: the period the State Council sets (set_investigation_period)."""
+
+    days = forms.IntegerField(
+        label="国务院确定的调查期限（天，自事发日起）", min_value=INVESTIGATION_DAYS, max_value=3650
+    )
 
 
 class AppraisalEndForm(forms.Form):
@@ -273,6 +294,9 @@ def conclusion_forms(*, case, handovers, records, actions, bound: dict) -> dict:
         "problem_form": bound.get("problem_form") or UnitProblemForm(),
         "appraisal_form": bound.get("appraisal_form") or AppraisalForm(),
         "appraisal_errors": bound.get("appraisal_errors"),
+        "investigator_form": bound.get("investigator_form") or InvestigatorForm(),
+        "period_form": bound.get("period_form")
+        or InvestigationPeriodForm(initial={"days": case.set_period_days or None}),
         "handover_form": bound.get("handover_form") or HandOverForm(records=records),
         "review_form": bound.get("review_form") or ReviewForm(items=review_choices(actions, records)),
     }

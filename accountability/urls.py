@@ -77,6 +77,8 @@ urlpatterns = [
         conclusions.case_handover_decision,
         name="case_handover_decision",
     ),
+    path("cases/<str:code>/team/", conclusions.case_investigator, name="case_investigator"),
+    path("cases/<str:code>/period/", conclusions.case_investigation_period, name="case_investigation_period"),
     path("cases/<str:code>/review/", conclusions.case_review, name="case_review"),
     path("cases/<str:code>/records/<int:pk>/", records.record_detail, name="record_detail"),
     path("cases/<str:code>/report/", records.case_report, name="case_report"),

@@ -22,6 +22,8 @@ from ..forms_conclusions import (
     CourseForm,
     HandOverDecisionForm,
     HandOverForm,
+    InvestigationPeriodForm,
+    InvestigatorForm,
     LessonsForm,
     NatureCausesForm,
     ReviewForm,
@@ -216,3 +218,27 @@ def case_review(request, code):
     return _submit(
         request, case, vis, form, "review_form", write, "已记录回头看评估", "#review", {"reason": "note"}
     )
+
+
+@login_required
+@require_POST
+def case_investigator(request, code):
+    vis, case = _post_case(request, code)
+
+    def write(data):
+        case_services.set_investigator(case=case, unit=data["unit"], role=data["role"])
+
+    form = InvestigatorForm(request.POST, vis=vis)
+    return _submit(request, case, vis, form, "investigator_form", write, "已登记调查组成员单位", "#team")
+
+
+@login_required
+@require_POST
+def case_investigation_period(request, code):
+    vis, case = _post_case(request, code)
+
+    def write(data):
+        case_services.set_investigation_period(case=case, days=data["days"], by=request.user)
+
+    form = InvestigationPeriodForm(request.POST)
+    return _submit(request, case, vis, form, "period_form", write, "已登记国务院确定的调查期限", "#team")

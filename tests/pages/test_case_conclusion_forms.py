@@ -20,6 +20,7 @@ from accountability.models import (
     Case,
     CorrectiveAction,
     HandOver,
+    Investigator,
     Measure,
     ReviewItem,
     UnitProblem,
@@ -442,3 +443,48 @@ def test_the_workbench_reads_the_conclusions_in_a_fixed_number_of_queries(inspec
     cases.add_appraisal_period(case=case, start=dt.date(2024, 3, 10), end=dt.date(2024, 3, 12))
     assert count() == before
     assert AccountabilityRecord.objects.filter(case=case).count() > 20
+
+
+# ---- 调查组、国务院确定的调查期限 --------------------------------------------------------------------------
+
+
+def test_team_units_are_registered_through_set_investigator_and_a_second_lead_is_refused(
+    login, outsider, inspector, case
+):
+    county_gov, housing = Unit.objects.get(code="d_gov"), Unit.objects.get(code="d_housing")
+    assert (
+        inspector.post(url("case_investigator"), {"unit": county_gov.code, "role": "lead"}).status_code == 302
+    )
+    assert (
+        inspector.post(url("case_investigator"), {"unit": housing.code, "role": "member"}).status_code == 302
+    )
+    html = field_error(
+        inspector.post(url("case_investigator"), {"unit": housing.code, "role": "lead"}), "调查组已有牵头单位"
+    )
+    assert 'id="team"' in html
+    team = list(
+        Investigator.objects.filter(accident=case.accident)
+        .order_by("order")
+        .values_list("unit__code", "role")
+    )
+    assert team == [(county_gov.code, "lead"), (housing.code, "member")]
+    field_error(inspector.post(url("case_investigator"), {"unit": "NO-SUCH-UNIT", "role": "member"}), "单位")
+    refused_for_others(login, outsider, "case_investigator", {"unit": housing.code, "role": "expert"})
+    assert Investigator.objects.filter(accident=case.accident).count() == 2
+
+
+def test_only_an_especially_major_accident_takes_a_state_council_period(inspector, case):
+    assert case.grade != "especially_major"
+    field_error(
+        inspector.post(url("case_investigation_period"), {"days": 200}),
+        "只有特别重大事故由国务院确定调查期限",
+    )
+    Case.objects.filter(pk=case.pk).update(grade="especially_major")
+    field_error(inspector.post(url("case_investigation_period"), {"days": 30}), "60")
+    due_before = Case.objects.get(pk=case.pk).investigation_due
+    assert inspector.post(url("case_investigation_period"), {"days": 220}).status_code == 302
+    case.refresh_from_db()
+    assert case.set_period_days == 220
+    assert case.appraisal_days == 0 and (case.investigation_due - case.event_day).days == 220
+    assert case.investigation_due != due_before
+    assert "国务院确定 220 天" in inspector.get(workbench()).content.decode()
