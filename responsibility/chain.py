@@ -238,32 +238,35 @@ def _in_force(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
     return start <= day and (end is None or day < end)
 
 
-def _candidate_duties(scope: EventScope, period: Period, enterprise_ids: list[int]):
-    """One query for every stored duty that might apply at some time in the period (§5.3); the predicates
-    below decide."""
-    region_path = scope.region.ancestor_codes()
-    supervision = Q(type__in=STORED_SUPERVISION_TYPES) & (
-        Q(region__code__in=region_path)
-        | Q(region__isnull=True, holder_unit__region__code__in=region_path)
-        | Q(region__isnull=True, holder_position__unit__region__code__in=region_path)
-    )
-    wanted = supervision
+def _candidate_duties(
+    region_codes: Iterable[str], enterprise_ids: Iterable[int], start: dt.date, end: dt.date
+):
+    """One query for every stored duty that might apply at some time in [start, end] (§5.3); the
+    predicates below decide.
+
+    Each way a duty can reach the event is its own branch of a UNION that follows indexed keys from a
+    small set (the ancestor regions' codes, the involved enterprises' ids): ORed in one filter, the five
+    join paths made the planner scan every duty."""
+    region_codes, enterprise_ids = sorted(set(region_codes)), sorted(set(enterprise_ids))
+    supervision = Duty.objects.filter(type__in=STORED_SUPERVISION_TYPES)
+    branches = [
+        supervision.filter(region__code__in=region_codes),
+        supervision.filter(region__isnull=True, holder_unit__region__code__in=region_codes),
+        supervision.filter(region__isnull=True, holder_position__unit__region__code__in=region_codes),
+    ]
     if enterprise_ids:
-        wanted |= Q(type__in=ENTERPRISE_TYPE_ORDER) & (
-            Q(holder_unit__enterprise_id__in=enterprise_ids)
-            | Q(holder_position__unit__enterprise_id__in=enterprise_ids)
-        )
+        inside = Duty.objects.filter(type__in=ENTERPRISE_TYPE_ORDER)
+        branches += [
+            inside.filter(holder_unit__enterprise_id__in=enterprise_ids),
+            inside.filter(holder_position__unit__enterprise_id__in=enterprise_ids),
+        ]
+    first, *rest = (branch.order_by().values("pk") for branch in branches)
     return list(
-        Duty.objects.filter(Q(end__isnull=True) | Q(end__gt=period.start), start__lte=period.end)
-        .filter(wanted)
-        .select_related(
-            "region",
-            "holder_unit__region",
-            "holder_unit__enterprise",
-            "holder_position__unit__region",
-            "holder_position__unit__enterprise",
-        )
+        Duty.objects.filter(pk__in=first.union(*rest, all=True))
+        .filter(Q(end__isnull=True) | Q(end__gt=start), start__lte=end)
+        .select_related("region", "holder_unit__region", "holder_position__unit__region")
         .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code").order_by()))
+        .order_by("code")
     )
 
 
@@ -285,11 +288,15 @@ def _enterprise_duties(duties, scope: EventScope, sector_path, party_ids: set[in
     site_path = (
         scope.unit.ancestor_codes() if scope.unit is not None and scope.unit.enterprise_id == main_id else []
     )
+    # The owners are the event's own units: no need to join them to every candidate duty.
+    owners = {unit.pk: unit for unit, _role in scope.parties}
+    if scope.enterprise is not None:
+        owners[main_id] = scope.enterprise
     matched = []
     for duty in duties:
         if duty.type not in ENTERPRISE_TYPE_ORDER or not covers_sector(duty_sector_codes(duty), sector_path):
             continue
-        owner = duty.unit.enterprise
+        owner = owners.get(duty.unit.enterprise_id)
         if owner is None:
             continue
         if owner.pk == main_id:
@@ -428,7 +435,7 @@ def _resolve(scope: EventScope, groups: dict[str, list[Sector]], on_date, grade,
     every_code = {code for path in paths.values() for code in path}
     sourced = bool(enterprise_ids and paths)
 
-    duties = _candidate_duties(scope, period, enterprise_ids)
+    duties = _candidate_duties(scope.region.ancestor_codes(), enterprise_ids, period.start, period.end)
     permits = _permits(enterprise_ids, every_code, period) if sourced else []
     inspections = _inspections(enterprise_ids, every_code, period) if sourced else []
     signers = _certification_signers(enterprise_ids, every_code, period) if sourced else []
