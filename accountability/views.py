@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from responsibility.api.permissions import HAZARD_REPORTERS
-from responsibility.chain import EventScope, Link, resolve_chain, resolve_chains
+from responsibility.chain import ChainRequest, EventScope, Link, resolve_chain, resolve_chains
 from responsibility.models import (
     Duty,
     DutyType,
@@ -837,7 +837,9 @@ def enterprise_detail(request, code):
         for d in duties
     ]
     sectors = list(enterprise.sectors.all())
-    chains = resolve_chains(EventScope(region=enterprise.region, enterprise=enterprise), sectors, day)
+    scope = EventScope(region=enterprise.region, enterprise=enterprise)
+    links = resolve_chains([ChainRequest(scope, sector, day) for sector in sectors])
+    chains = {sector.code: chain for sector, chain in zip(sectors, links, strict=True)}
     regulators = [
         {
             "sector": sector,
