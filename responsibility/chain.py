@@ -238,32 +238,35 @@ def _in_force(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
     return start <= day and (end is None or day < end)
 
 
-def _candidate_duties(scope: EventScope, period: Period, enterprise_ids: list[int]):
-    """One query for every stored duty that might apply at some time in the period (§5.3); the predicates
-    below decide."""
-    region_path = scope.region.ancestor_codes()
-    supervision = Q(type__in=STORED_SUPERVISION_TYPES) & (
-        Q(region__code__in=region_path)
-        | Q(region__isnull=True, holder_unit__region__code__in=region_path)
-        | Q(region__isnull=True, holder_position__unit__region__code__in=region_path)
-    )
-    wanted = supervision
+def _candidate_duties(
+    region_codes: Iterable[str], enterprise_ids: Iterable[int], start: dt.date, end: dt.date
+):
+    """One query for every stored duty that might apply at some time in [start, end] (§5.3); the
+    predicates below decide.
+
+    Each way a duty can reach the event is its own branch of a UNION that follows indexed keys from a
+    small set (the ancestor regions' codes, the involved enterprises' ids): ORed in one filter, the five
+    join paths made the planner scan every duty."""
+    region_codes, enterprise_ids = sorted(set(region_codes)), sorted(set(enterprise_ids))
+    supervision = Duty.objects.filter(type__in=STORED_SUPERVISION_TYPES)
+    branches = [
+        supervision.filter(region__code__in=region_codes),
+        supervision.filter(region__isnull=True, holder_unit__region__code__in=region_codes),
+        supervision.filter(region__isnull=True, holder_position__unit__region__code__in=region_codes),
+    ]
     if enterprise_ids:
-        wanted |= Q(type__in=ENTERPRISE_TYPE_ORDER) & (
-            Q(holder_unit__enterprise_id__in=enterprise_ids)
-            | Q(holder_position__unit__enterprise_id__in=enterprise_ids)
-        )
+        inside = Duty.objects.filter(type__in=ENTERPRISE_TYPE_ORDER)
+        branches += [
+            inside.filter(holder_unit__enterprise_id__in=enterprise_ids),
+            inside.filter(holder_position__unit__enterprise_id__in=enterprise_ids),
+        ]
+    first, *rest = (branch.order_by().values("pk") for branch in branches)
     return list(
-        Duty.objects.filter(Q(end__isnull=True) | Q(end__gt=period.start), start__lte=period.end)
-        .filter(wanted)
-        .select_related(
-            "region",
-            "holder_unit__region",
-            "holder_unit__enterprise",
-            "holder_position__unit__region",
-            "holder_position__unit__enterprise",
-        )
+        Duty.objects.filter(pk__in=first.union(*rest, all=True))
+        .filter(Q(end__isnull=True) | Q(end__gt=start), start__lte=end)
+        .select_related("region", "holder_unit__region", "holder_position__unit__region")
         .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code").order_by()))
+        .order_by("code")
     )
 
 
@@ -285,11 +288,15 @@ def _enterprise_duties(duties, scope: EventScope, sector_path, party_ids: set[in
     site_path = (
         scope.unit.ancestor_codes() if scope.unit is not None and scope.unit.enterprise_id == main_id else []
     )
+    # The owners are the event's own units: no need to join them to every candidate duty.
+    owners = {unit.pk: unit for unit, _role in scope.parties}
+    if scope.enterprise is not None:
+        owners[main_id] = scope.enterprise
     matched = []
     for duty in duties:
         if duty.type not in ENTERPRISE_TYPE_ORDER or not covers_sector(duty_sector_codes(duty), sector_path):
             continue
-        owner = duty.unit.enterprise
+        owner = owners.get(duty.unit.enterprise_id)
         if owner is None:
             continue
         if owner.pk == main_id:
@@ -326,21 +333,25 @@ def _inspection_window_start(on_date: dt.date) -> dt.date:
     return on_date - window if on_date - dt.date.min >= window else dt.date.min
 
 
-def _inspections(enterprise_ids, sector_codes, period: Period):
+def _inspections(enterprise_ids, sector_codes, earliest: dt.date, latest: dt.date):
     """§3.4 谁检查谁负责: the inspections in the window before the event day, and (§5.4) in the period."""
-    earliest = min(_inspection_window_start(period.end), period.start)
     return list(
         Inspection.objects.filter(
             enterprise_id__in=enterprise_ids,
             sector__code__in=sector_codes,
             date__gte=earliest,
-            date__lte=period.end,
+            date__lte=latest,
         )
         .select_related("enterprise", "sector", "unit")
         .prefetch_related(
             Prefetch("inspectors", queryset=Position.objects.select_related("unit__region").order_by("code"))
         )
     )
+
+
+def _earliest_inspection(period: Period) -> dt.date:
+    """The first day an inspection can count for an event: its §3.4 window or its §5.4 period."""
+    return min(_inspection_window_start(period.end), period.start)
 
 
 def _certification_signers(enterprise_ids, sector_codes, period: Period):
@@ -393,6 +404,19 @@ def _involved_enterprise_ids(scope: EventScope) -> list[int]:
     return ([main_id] if main_id else []) + [unit.pk for unit, _role in scope.parties if unit.pk != main_id]
 
 
+@dataclass(frozen=True)
+class ChainRequest:
+    """One event of a batch: what `resolve_chain` takes. accountability's TracedEvent has the same
+    fields and is passed as it is."""
+
+    scope: EventScope
+    sector: Sector
+    on_date: dt.date
+    grade: str | None = None
+    since: dt.date | None = None
+    also_sectors: Sequence[Sector] = ()
+
+
 def resolve_chain(
     scope: EventScope,
     sector: Sector,
@@ -404,44 +428,137 @@ def resolve_chain(
 ) -> list[Link]:
     """The links of both tracks for an event in `sector` (and `also_sectors`, §5.2) on `on_date`, over the
     period from `since` (§5.1), ordered as DESIGN §3.6 and §5.8."""
-    sectors = [sector, *(s for s in also_sectors if s.code != sector.code)]
-    return _resolve(scope, {sector.code: sectors}, on_date, grade, since)[sector.code]
+    return resolve_chains([ChainRequest(scope, sector, on_date, grade, since, tuple(also_sectors))])[0]
 
 
-def resolve_chains(
-    scope: EventScope,
-    sectors: Iterable[Sector],
-    on_date: dt.date,
-    grade: str | None = None,
-    *,
-    since: dt.date | None = None,
-) -> dict[str, list[Link]]:
-    """`resolve_chain` for several sectors of one event at once, each its own chain (an enterprise's
-    责任清单 by sector): the same handful of queries whatever the number of sectors. Keyed by sector code."""
-    return _resolve(scope, {s.code: [s] for s in sectors}, on_date, grade, since)
+def resolve_chains(requests: Iterable[ChainRequest]) -> list[list[Link]]:
+    """`resolve_chain` for each event of a batch (accidents, hazards, an enterprise's sectors…), in the
+    order given, in the same handful of queries whatever the number of events: the candidates of every
+    event are fetched together, then each event takes its own from buckets in memory."""
+    events = [_Event.of(request) for request in requests]
+    if not events:
+        return []
+    pool = _Pool(events)
+    selections = []
+    for event in events:
+        mine = pool.of(event)
+        selections.append(
+            {
+                code: _select(event.scope, path, event.grade, event.period, *mine)
+                for code, path in event.paths.items()
+            }
+        )
+    # Tenures only of the positions some chain names, not of every candidate duty.
+    book = TenureBook(p for chosen in selections for one in chosen.values() for p in one.position_ids())
+    return [
+        _merge(
+            [
+                o
+                for one in chosen.values()
+                for o in _assemble(event.scope, one, event.period, event.grade, book)
+            ]
+        )
+        for event, chosen in zip(events, selections, strict=True)
+    ]
 
 
-def _resolve(scope: EventScope, groups: dict[str, list[Sector]], on_date, grade, since):
-    period = Period.of(on_date, since)
-    paths = {s.code: s.ancestor_codes() for group in groups.values() for s in group}
-    enterprise_ids = _involved_enterprise_ids(scope)
-    every_code = {code for path in paths.values() for code in path}
-    sourced = bool(enterprise_ids and paths)
+@dataclass(frozen=True)
+class _Event:
+    scope: EventScope
+    grade: str | None
+    period: Period
+    paths: dict[str, list[str]]  # sector code -> its ancestor codes: the main sector, then the others (§5.2)
+    enterprise_ids: list[int]
 
-    duties = _candidate_duties(scope, period, enterprise_ids)
-    permits = _permits(enterprise_ids, every_code, period) if sourced else []
-    inspections = _inspections(enterprise_ids, every_code, period) if sourced else []
-    signers = _certification_signers(enterprise_ids, every_code, period) if sourced else []
-    selections = {
-        code: _select(scope, path, grade, period, duties, permits, inspections, signers)
-        for code, path in paths.items()
-    }
-    # Tenures only of the positions some sector's chain names, not of every candidate duty.
-    book = TenureBook(position for chosen in selections.values() for position in chosen.position_ids())
-    return {
-        key: _merge([o for s in group for o in _assemble(scope, selections[s.code], period, grade, book)])
-        for key, group in groups.items()
-    }
+    @classmethod
+    def of(cls, request) -> _Event:
+        sectors = [request.sector, *request.also_sectors]
+        return cls(
+            scope=request.scope,
+            grade=request.grade,
+            period=Period.of(request.on_date, request.since),
+            paths={s.code: s.ancestor_codes() for s in sectors},
+            enterprise_ids=_involved_enterprise_ids(request.scope),
+        )
+
+    @property
+    def sourced(self) -> bool:
+        """Permits, inspections and certifications count only through an enterprise (§3.4, §5.5)."""
+        return bool(self.enterprise_ids)
+
+
+class _Pool:
+    """The candidates of a whole batch, one query per source, bucketed so that each event reads only its
+    own: supervision duties by the region they cover, the rest by enterprise."""
+
+    def __init__(self, events: list[_Event]):
+        start, end = min(e.period.start for e in events), max(e.period.end for e in events)
+        self.duties = _candidate_duties(
+            {code for e in events for code in e.scope.region.ancestor_codes()},
+            {pk for e in events for pk in e.enterprise_ids},
+            start,
+            end,
+        )
+        sourced = [e for e in events if e.sourced]
+        ids = {pk for e in sourced for pk in e.enterprise_ids}
+        codes = {code for e in sourced for path in e.paths.values() for code in path}
+        self.permits = self.inspections = self.signers = []
+        if sourced:
+            envelope = Period(min(e.period.start for e in sourced), max(e.period.end for e in sourced))
+            self.permits = _permits(ids, codes, envelope)
+            earliest = min(_earliest_inspection(e.period) for e in sourced)
+            self.inspections = _inspections(ids, codes, earliest, envelope.end)
+            self.signers = _certification_signers(ids, codes, envelope)
+        self._by_region: dict[str, list[int]] = defaultdict(list)
+        self._by_owner: dict[int, list[int]] = defaultdict(list)
+        for index, duty in enumerate(self.duties):
+            if duty.type in STORED_SUPERVISION_TYPES:
+                self._by_region[scope_region(duty).code].append(index)
+            elif duty.unit.enterprise_id:
+                self._by_owner[duty.unit.enterprise_id].append(index)
+        self._permits_of = _indexed(self.permits, lambda p: p.enterprise_id)
+        self._inspections_of = _indexed(self.inspections, lambda i: i.enterprise_id)
+        self._signers_of = _indexed(self.signers, lambda s: s.certification.enterprise_id)
+
+    def of(self, event: _Event):
+        """The event's own candidates, in the order of the queries (the order ties are broken in)."""
+        period = event.period
+        reached = {i for code in event.scope.region.ancestor_codes() for i in self._by_region.get(code, ())}
+        reached.update(i for pk in event.enterprise_ids for i in self._by_owner.get(pk, ()))
+        duties = [
+            d for d in (self.duties[i] for i in sorted(reached)) if period.clip(d.start, _last_day(d.end))
+        ]
+        if not event.sourced:
+            return duties, [], [], []
+        earliest = _earliest_inspection(period)
+
+        def picked(rows, buckets, keep):
+            return [r for r in (rows[i] for i in _gather(buckets, event.enterprise_ids)) if keep(r)]
+
+        return (
+            duties,
+            picked(self.permits, self._permits_of, lambda p: period.clip(p.approved_on, p.valid_until)),
+            picked(self.inspections, self._inspections_of, lambda i: earliest <= i.date <= period.end),
+            picked(
+                self.signers,
+                self._signers_of,
+                lambda s: (
+                    period.clip(s.certification.issued_on, s.certification.valid_until)
+                    and s.certification.issued_on <= period.end
+                ),
+            ),
+        )
+
+
+def _indexed(rows, key) -> dict[int, list[int]]:
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        buckets[key(row)].append(index)
+    return buckets
+
+
+def _gather(buckets: dict[int, list[int]], keys) -> list[int]:
+    return sorted({i for key in keys for i in buckets.get(key, ())})
 
 
 @dataclass
@@ -696,6 +813,7 @@ __all__ = [
     "Period",
     "resolve_chain",
     "resolve_chains",
+    "ChainRequest",
     "track_of",
     "REACH_BY_GRADE",
 ]

@@ -136,6 +136,13 @@ class Hazard(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "deadline"], name="hazard_state_deadline"),
+            # The reminder sweep's selection (reminders/due.py): open hazards' ids by deadline, from the
+            # index alone; its condition is the sweep's filter, state IN (the open states, in this order).
+            models.Index(
+                fields=["deadline", "id"],
+                condition=Q(state__in=["reported", "rectifying", "submitted"]),
+                name="hazard_open_deadline",
+            ),
             # The 10-day on-site review sweep: only major hazards awaiting 销号 are in it.
             models.Index(
                 fields=["state", "level", "submitted_on"],

@@ -3,11 +3,13 @@
 Rules are rows (ReminderRule, editable in the admin; the defaults in rules.py are loaded by migration).
 A sweep, for one day:
 
-1. selects what is due with range queries on the indexed due-date columns — the cost grows with
-   what falls due around that day, not with the size of the tables;
+1. selects the ids of what is due with range queries on the indexed due-date columns (open hazards:
+   the partial index hazard_open_deadline), then the rows by primary key — the cost grows with what
+   falls due around that day, not with the size of the tables;
 2. drops the thresholds already claimed (one query), so a second sweep does next to nothing;
-3. resolves the recipients with resolve_chain *on the day of sending*; a vacant post escalates to
-   the next holder up the same track, and the reminder says so;
+3. resolves the chains of all due hazards *on the day of sending* with resolve_chains, in batches of
+   500 (a constant number of queries per batch, whatever the number of enterprises), then the
+   recipients; a vacant post escalates to the next holder up the same track, and the reminder says so;
 4. claims each (rule, object, due date and threshold, recipient) with a unique row before anything
    is sent, and hands the new claims to delivery only after commit.
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist
 
-from responsibility.chain import Link, resolve_chain
+from responsibility.chain import ChainRequest, Link, resolve_chains
 from responsibility.models import Duty, DutyType, PartyRole, Person, Position, Tenure, Track, Unit
 
 from ..events import hazard_event
@@ -128,12 +128,34 @@ def chain_role(role: str, links: list[Link]) -> Reach:
     return reach
 
 
-class RecipientResolver:
-    """The recipients of one sweep day. Chains are resolved once per event scope, holders of the
-    responsible posts in one query, so the cost follows the number of distinct due objects."""
+# Chains resolved together (resolve_chains): a constant handful of queries per batch, memory bounded.
+CHAIN_BATCH = 500
 
-    def __init__(self, today: dt.date):
+
+def chain_request(hazard: Hazard, today: dt.date) -> tuple[tuple, ChainRequest]:
+    """(cache key, request) of the chain a hazard's reminders are sent along: the hazard's scope and
+    sector (events.hazard_event) on the day of sending — whoever holds the duties today, not on the
+    deadline — at county reach, one day (no period, the main sector)."""
+    scope = hazard_event(hazard).scope
+    key = (
+        scope.enterprise.pk if scope.enterprise else None,
+        scope.region.pk,
+        scope.unit.pk if scope.unit else None,
+        hazard.sector_id,
+        tuple((unit.pk, role) for unit, role in scope.parties),
+        tuple((person.pk, role, *(o.pk if o else None for o in of)) for person, role, *of in scope.actors),
+    )
+    return key, ChainRequest(scope, hazard.sector, today)
+
+
+class RecipientResolver:
+    """The recipients of one sweep day. Chains are resolved once per event scope and in batches
+    (prime_chains), holders of the responsible posts in one query, so the number of queries follows
+    the number of batches, not the number of due objects or enterprises."""
+
+    def __init__(self, today: dt.date, batch: int | None = None):
         self.today = today
+        self.batch = batch or CHAIN_BATCH
         self._chains: dict[tuple, list[Link]] = {}
         self._holders: dict[int, Person | None] = {}
 
@@ -149,20 +171,23 @@ class RecipientResolver:
         self.prime_holders([position.pk])
         return self._holders[position.pk]
 
+    def prime_chains(self, hazards: Iterable[Hazard]) -> None:
+        """Resolve the chains of all these hazards not resolved yet, `batch` distinct scopes at a time."""
+        wanted: dict[tuple, ChainRequest] = {}
+        for hazard in hazards:
+            key, request = chain_request(hazard, self.today)
+            if key not in self._chains:
+                wanted.setdefault(key, request)
+        keys = list(wanted)
+        for start in range(0, len(keys), self.batch):
+            chunk = keys[start : start + self.batch]
+            for key, links in zip(chunk, resolve_chains([wanted[k] for k in chunk]), strict=True):
+                self._chains[key] = links
+
     def chain(self, hazard: Hazard) -> list[Link]:
-        traced = hazard_event(hazard)
-        scope = traced.scope
-        key = (
-            scope.enterprise.pk if scope.enterprise else None,
-            scope.region.pk,
-            scope.unit.pk if scope.unit else None,
-            traced.sector.pk,
-            tuple((unit.pk, role) for unit, role in scope.parties),
-            tuple((person.pk, role) for person, role in scope.actors),
-        )
+        key, request = chain_request(hazard, self.today)
         if key not in self._chains:
-            # The recipients are whoever holds the duties today, not on the deadline.
-            self._chains[key] = resolve_chain(scope, traced.sector, self.today, None)
+            self._chains[key] = resolve_chains([request])[0]
         return self._chains[key]
 
     # -- per role --

@@ -149,10 +149,12 @@ def sweep(
     rules = list(ReminderRule.objects.active().order_by("pk"))
     due = drop_claimed(collect_due(rules, today))
 
+    # Everything the recipients need, for all due objects at once: the holders of the responsible posts
+    # in one query, the chains of the due hazards in batches (a constant number of queries per batch).
     resolver = RecipientResolver(today)
-    resolver.prime_holders(
-        item.hazard.responsible_position_id for _, item, _ in due if item.hazard is not None
-    )
+    hazards = [item.hazard for _, item, _ in due if item.hazard is not None and item.case is None]
+    resolver.prime_holders(hazard.responsible_position_id for hazard in hazards)
+    resolver.prime_chains(hazards)
     for rule, item, offset in due:
         notes = []
         if (

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from responsibility.api.permissions import HAZARD_REPORTERS
-from responsibility.chain import EventScope, resolve_chains
+from responsibility.chain import ChainRequest, EventScope, resolve_chains
 from responsibility.models import (
     Duty,
     Region,
@@ -111,7 +111,9 @@ def enterprise_detail(request, code):
         for d in duties
     ]
     sectors = list(enterprise.sectors.all())
-    chains = resolve_chains(EventScope(region=enterprise.region, enterprise=enterprise), sectors, day)
+    scope = EventScope(region=enterprise.region, enterprise=enterprise)
+    links = resolve_chains([ChainRequest(scope, sector, day) for sector in sectors])
+    chains = {sector.code: chain for sector, chain in zip(sectors, links, strict=True)}
     regulators = [
         {
             "sector": sector,

@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from responsibility.chain import EventScope, resolve_chains
+from responsibility.chain import ChainRequest, EventScope, resolve_chains
 from responsibility.coverage import coverage_report
 from responsibility.filters import (
     DutyFilter,
@@ -164,14 +164,15 @@ def _unit_duties_of(enterprise: Unit, day) -> list[dict]:
 def _answerable_for(enterprise: Unit, day) -> list[dict]:
     """By sector of the enterprise: the supervision links `resolve_chain` gives on `day`."""
     sectors = list(enterprise.sectors.order_by("code"))
-    chains = resolve_chains(EventScope(region=enterprise.region, enterprise=enterprise), sectors, day)
+    scope = EventScope(region=enterprise.region, enterprise=enterprise)
+    chains = resolve_chains([ChainRequest(scope, sector, day) for sector in sectors])
     return [
         {
             "sector": sector.code,
             "sector_name": sector.name,
-            "links": [named_link(link) for link in chains[sector.code] if link.track == Track.SUPERVISION],
+            "links": [named_link(link) for link in links if link.track == Track.SUPERVISION],
         }
-        for sector in sectors
+        for sector, links in zip(sectors, chains, strict=True)
     ]
 
 

@@ -288,7 +288,7 @@ def test_the_coverage_report_takes_the_same_few_queries_whatever_the_number_of_e
 
 
 def test_resolving_every_sector_at_once_gives_each_sectors_chain_in_no_more_queries_than_one(demo_county):
-    from responsibility.chain import resolve_chains
+    from responsibility.chain import ChainRequest, resolve_chains
     from responsibility.models import Sector, Unit
 
     sectors = list(Sector.objects.order_by("code"))
@@ -301,7 +301,8 @@ def test_resolving_every_sector_at_once_gives_each_sectors_chain_in_no_more_quer
                 single[sector.code] = resolve_chain(scope, sector, day)
             most = max(most, len(one))
         with CaptureQueriesContext(connection) as every:
-            together = resolve_chains(scope, sectors, day)
+            chains = resolve_chains([ChainRequest(scope, sector, day) for sector in sectors])
+            together = {sector.code: links for sector, links in zip(sectors, chains, strict=True)}
 
         assert together == single
         assert len(every) <= most, (enterprise.code, len(every), most)
