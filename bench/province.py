@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -690,9 +691,25 @@ class DatabaseSink:
                         copy.write_row(row)
             else:
                 marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
+                cursor.executemany(
+                    f"INSERT INTO {table} ({quoted}) VALUES ({marks})", [self._adapt(row) for row in rows]
+                )
         self.written += len(rows)
         self.rows[table] = []
+
+    def _adapt(self, row: tuple) -> tuple:
+        """Values as Django stores them on backends without COPY (dates as text on SQLite)."""
+        ops = self.connection.ops
+        out = []
+        for value in row:
+            if isinstance(value, dt.datetime):
+                value = ops.adapt_datetimefield_value(value)
+            elif isinstance(value, dt.date):
+                value = ops.adapt_datefield_value(value)
+            elif isinstance(value, Decimal):
+                value = ops.adapt_decimalfield_value(value, 16, 2)
+            out.append(value)
+        return tuple(out)
 
     def add(self, section: str, item: dict) -> None:
         self.count += 1
