@@ -992,7 +992,9 @@ def database_exists(name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
-TEMPLATE = "bench_h3_template"
+# Every database the benchmarks create is named with this prefix (and dropped at the end of a run).
+PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench_h3")
+TEMPLATE = f"{PREFIX}_template"
 
 
 def ensure_template(progress=print) -> None:

@@ -389,7 +389,7 @@ def run_worker(kind: str, database: str, file: str = "") -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=int(os.environ.get("BENCH_SIZE", "5000")))
-    parser.add_argument("--reuse", action="store_true", help="reuse bench_h3_* databases of an earlier run")
+    parser.add_argument("--reuse", action="store_true", help="reuse the databases of an earlier run (--keep)")
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "5")))
     parser.add_argument("--accidents", type=int, default=10, help="sampled accidents per round")
     parser.add_argument(
@@ -407,7 +407,7 @@ def main() -> int:
         return 0
 
     started = time.perf_counter()
-    small_db, large_db = f"bench_h3_{SMALL}", f"bench_h3_{args.size}"
+    small_db, large_db = f"{province.PREFIX}_{SMALL}", f"{province.PREFIX}_{args.size}"
     province.ensure_template(log)
     os.environ["DATABASE_URL"] = province.server_url("postgres")
     province.setup_django()
@@ -468,7 +468,7 @@ def main() -> int:
     figure(f"coverage-peak-mib-{args.size}", peak, "<=", 256, " MiB")
 
     # ---- the sweep ----
-    sweep_small, sweep_large = "bench_h3_sweep_10k", "bench_h3_sweep_large"
+    sweep_small, sweep_large = f"{province.PREFIX}_sweep_10k", f"{province.PREFIX}_sweep_large"
     use_database("postgres")
     prepare_sweep(sweep_small, small_db, 10_000, args.reuse)
     prepare_sweep(sweep_large, small_db, args.sweep_large, args.reuse)
@@ -507,7 +507,7 @@ def main() -> int:
         for n in import_sizes:
             path = Path(tmp) / f"province_{n}.json"
             province.emit_json(n, path)
-            name = f"bench_h3_import_{n}"
+            name = f"{province.PREFIX}_import_{n}"
             use_database("postgres")
             fresh_database(name)
             result = run_worker("import", name, str(path))
