@@ -395,7 +395,7 @@ def main() -> int:
     parser.add_argument(
         "--sweep-large", type=int, default=int(os.environ.get("BENCH_SWEEP_LARGE", "1000000"))
     )
-    parser.add_argument("--import-sizes", default=os.environ.get("BENCH_IMPORT_SIZES", "1000,5000"))
+    parser.add_argument("--import-sizes", default=os.environ.get("BENCH_IMPORT_SIZES", "1000,3000"))
     parser.add_argument("--keep", action="store_true", help="keep the databases (for --reuse)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
