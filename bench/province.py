@@ -998,23 +998,28 @@ TEMPLATE = f"{PREFIX}_template"
 
 
 def ensure_template(progress=print) -> None:
-    """A migrated, empty database every bench database is copied from (migrating takes ~30 s)."""
+    """A migrated, empty database every bench database is copied from (migrating takes ~30 s). It is
+    migrated under another name and renamed when complete, so an interrupted run leaves no half-built
+    template behind."""
     import subprocess
 
     if database_exists(TEMPLATE):
         return
+    building = f"{TEMPLATE}_building"
     progress(f"creating {TEMPLATE} (migrate)")
-    admin(f'CREATE DATABASE "{TEMPLATE}"')
+    admin(f'DROP DATABASE IF EXISTS "{building}"')
+    admin(f'CREATE DATABASE "{building}"')
     env = {
         **os.environ,
-        "DATABASE_URL": server_url(TEMPLATE),
+        "DATABASE_URL": server_url(building),
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
     }
     env.pop("REDIS_URL", None)
     done = subprocess.run([sys.executable, str(REPO / "manage.py"), "migrate", "-v0"], env=env, cwd=REPO)
     if done.returncode:
-        admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+        admin(f'DROP DATABASE IF EXISTS "{building}"')
         sys.exit("migrating the template failed")
+    admin(f'ALTER DATABASE "{building}" RENAME TO "{TEMPLATE}"')
 
 
 def fresh_database(name: str) -> None:
