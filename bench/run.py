@@ -232,7 +232,7 @@ def prepare_sweep(name: str, source: str, total: int, reuse: bool) -> None:
     from django.db import connection
 
     from accountability.models import Hazard, ReminderRule
-    from accountability.reminders import ensure_default_rules
+    from accountability.reminders.rules import ensure_default_rules
 
     if reuse and database_exists(name):
         use_database(name)
@@ -256,7 +256,7 @@ def prepare_sweep(name: str, source: str, total: int, reuse: bool) -> None:
 
 def sweep_once() -> int:
     from accountability.models import ReminderLog
-    from accountability.reminders import sweep
+    from accountability.reminders.sweep import sweep
 
     ReminderLog.objects.filter(claimed_for=SWEEP_DAY).delete()
     return len(sweep(now=SWEEP_DAY, dispatch="none").planned)
@@ -330,7 +330,8 @@ def plans(visit: Visit, sweep_db: str) -> None:
     )
     use_database(sweep_db)
     from accountability.models import ReminderRule
-    from accountability.reminders import due_range, hazards_near_deadline
+    from accountability.reminders.due import hazards_near_deadline
+    from accountability.reminders.rules import due_range
 
     lo, hi = due_range(ReminderRule.objects.active(), SWEEP_DAY)
     explain(
