@@ -13,7 +13,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.models import AnonymousUser, Group, User
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from .models import (
@@ -54,6 +54,16 @@ ROLE_ORDER = [Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE]
 INSPECT_REGION = "inspect_region"
 REGULATE_UNIT = "regulate_unit"
 ACT_FOR_ENTERPRISE = "act_for_enterprise"
+
+
+def any_of(qs: QuerySet, *conditions: Q) -> QuerySet:
+    """Rows of `qs` meeting any of `conditions`, each condition its own branch of a UNION of primary keys.
+
+    ORed in one WHERE, conditions over different joins or subqueries leave the planner no index to use
+    (it scans the table and tests every row); as branches, each follows its own index."""
+    model = qs.model
+    first, *rest = (model._default_manager.filter(c).order_by().values("pk") for c in conditions)
+    return qs.filter(pk__in=first.union(*rest, all=True) if rest else first)
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,7 @@ class Visibility:
         by_enterprise = Q(**{f"{enterprise_field}__in": self.visible_enterprise_ids()})
         if self.role == Role.ENTERPRISE:
             return qs.filter(by_enterprise)
-        return qs.filter(by_enterprise | by_grant)
+        return any_of(qs, by_enterprise, by_grant)
 
     def visible_links(self, links: list) -> list:
         """DESIGN §1: an enterprise sees its own links and the supervision track of its events; other
@@ -201,10 +211,10 @@ class Visibility:
             return qs.filter(enterprise_id__in=self.enterprise_ids)
         in_enterprises = Q(enterprise_id__in=self.visible_enterprise_ids())
         if self.role == Role.INSPECTOR:
-            return qs.filter(in_enterprises | self._region_subtrees_q("region"))
+            return any_of(qs, in_enterprises, self._region_subtrees_q("region"))
         if self.role == Role.REGULATOR:
             public_bodies = Q(enterprise__isnull=True) & self._region_subtrees_q("region")
-            return qs.filter(in_enterprises | public_bodies | Q(pk__in=self.unit_ids))
+            return any_of(qs, in_enterprises, public_bodies, Q(pk__in=self.unit_ids))
         return qs.none()
 
     def positions(self) -> QuerySet[Position]:
@@ -225,16 +235,42 @@ class Visibility:
         qs = Person.objects.all()
         if self.everything:
             return qs
-        return qs.filter(
-            Q(pk__in=self.people().values("pk")) | ~Exists(Tenure.objects.filter(person=OuterRef("pk")))
+        return any_of(
+            qs, Q(pk__in=self.people().values("pk")), ~Exists(Tenure.objects.filter(person=OuterRef("pk")))
         )
 
     def duties(self) -> QuerySet[Duty]:
+        """Duties held by a visible unit or by a post in one."""
         qs = Duty.objects.all()
         if self.everything:
             return qs
+        if self.role == Role.ENTERPRISE:
+            # A handful of units and posts: their ids first (one query), then two indexed columns.
+            unit_ids, position_ids = self._holder_ids()
+            return qs.filter(Q(holder_unit_id__in=unit_ids) | Q(holder_position_id__in=position_ids))
         units = self.units().values("pk")
-        return qs.filter(Q(holder_unit__in=units) | Q(holder_position__unit__in=units))
+        return any_of(qs, Q(holder_unit__in=units), Q(holder_position__unit__in=units))
+
+    def _holder_ids(self) -> tuple[list[int], list[int]]:
+        """The ids of the visible units and of the posts in them, in one query."""
+        units = self.units().order_by().values("pk")
+        rows = (
+            Unit.objects.filter(pk__in=units)
+            .order_by()
+            .annotate(is_post=Value(False))
+            .values_list("pk", "is_post")
+            .union(
+                Position.objects.filter(unit__in=units)
+                .order_by()
+                .annotate(is_post=Value(True))
+                .values_list("pk", "is_post"),
+                all=True,
+            )
+        )
+        unit_ids, position_ids = [], []
+        for pk, is_post in rows:
+            (position_ids if is_post else unit_ids).append(pk)
+        return unit_ids, position_ids
 
 
 def role_of(user) -> str:
@@ -265,9 +301,11 @@ def _region_perm_ids(user: User, codename: str) -> set[int]:
 
 def _regulator_grants(unit_ids: set[int]) -> tuple[Grant, ...]:
     """A regulator sees what its units' duties cover today: their region subtree, sectors and enterprise."""
+    held = any_of(
+        Duty.objects.all(), Q(holder_unit_id__in=unit_ids), Q(holder_position__unit_id__in=unit_ids)
+    )
     duties = (
-        Duty.objects.on(timezone.localdate())
-        .filter(Q(holder_unit_id__in=unit_ids) | Q(holder_position__unit_id__in=unit_ids))
+        held.on(timezone.localdate())
         .select_related("region", "holder_unit__region", "holder_position__unit__region")
         .prefetch_related("sectors")
     )

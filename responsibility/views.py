@@ -11,6 +11,7 @@ from operator import or_
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -18,12 +19,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .chain import STORED_SUPERVISION_TYPES, scope_region
-from .coverage import coverage_report
+from .coverage import cached_coverage_report
 from .forms import MatrixForm
 from .models import LEVEL_RANK, Duty, DutyType, Region, RegionLevel, Sector, Tenure, Track
-from .permissions import Role, Visibility, request_visibility
+from .permissions import Role, Visibility, any_of, request_visibility
 
 MATRIX_ROLES = {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}
+# A province holds tens of thousands of posts: the page shows them a page at a time (?page=N).
+ROWS_PER_PAGE = 200
 
 # ---- page plumbing shared by every page (base.html reads `role` and `nav`) ----------------------------
 
@@ -80,20 +83,24 @@ def _duties(region: Region, day: dt.date, track: str, vis: Visibility) -> list[D
     def around(prefix: str) -> Q:
         return Q(**{f"{prefix}path__startswith": region.path}) | Q(**{f"{prefix}code__in": ancestors})
 
-    scoped = (Q(region__isnull=False) & around("region__")) | (
-        Q(region__isnull=True) & (around("holder_unit__region__") | around("holder_position__unit__region__"))
+    # One branch per way a duty reaches the region (its own region, its holder unit's, its post's unit's).
+    qs = any_of(
+        Duty.objects.on(day),
+        Q(region__isnull=False) & around("region__"),
+        Q(region__isnull=True) & around("holder_unit__region__"),
+        Q(region__isnull=True) & around("holder_position__unit__region__"),
     )
-    qs = Duty.objects.on(day).filter(scoped)
     if track == Track.SUPERVISION:
         qs = qs.filter(type__in=STORED_SUPERVISION_TYPES)
     elif track == Track.ENTERPRISE:
         qs = qs.exclude(type__in=STORED_SUPERVISION_TYPES)
     if not vis.everything:
         visible = vis.visible_enterprise_ids()
-        qs = qs.filter(
-            Q(type__in=STORED_SUPERVISION_TYPES)
-            | Q(holder_unit__enterprise__in=visible)
-            | Q(holder_position__unit__enterprise__in=visible)
+        qs = any_of(
+            qs,
+            Q(type__in=STORED_SUPERVISION_TYPES),
+            Q(holder_unit__enterprise__in=visible),
+            Q(holder_position__unit__enterprise__in=visible),
         )
     return list(
         qs.select_related("region", "holder_unit__region", "holder_position__unit__region")
@@ -175,9 +182,14 @@ def matrix(request):
         .select_related("person")
     }
     rows = build_matrix(duties, sectors, holders)
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
 
-    report = coverage_report(day)
-    visible = None if vis.everything else set(vis.enterprises().values_list("pk", flat=True))
+    # Coverage of the region shown only (its enterprises), kept until the matrix changes.
+    report = cached_coverage_report(day, region)
+    visible = None
+    if not vis.everything:  # which of the gaps' enterprises this user sees (not all those they see)
+        shown = {g.enterprise.pk for g in report.gaps}
+        visible = set(vis.enterprises().filter(pk__in=shown).values_list("pk", flat=True))
     gaps = [
         {
             "enterprise": g.enterprise,
@@ -186,15 +198,9 @@ def matrix(request):
             "reason": g.reason,
         }
         for g in report.gaps
-        if g.enterprise.region.path.startswith(region.path)
-        and (visible is None or g.enterprise.pk in visible)
+        if visible is None or g.enterprise.pk in visible
     ]
-    ancestors = set(region.ancestor_codes())
-    overlaps = [
-        o
-        for o in report.overlaps
-        if o.units and (o.units[0].region.path.startswith(region.path) or o.region_code in ancestors)
-    ]
+    overlaps = report.overlaps
     gap_sectors = {g["sector"].code for g in gaps}
     columns = [
         {"sector": s, "gap": s.code in gap_sectors, "depth": len(s.ancestor_codes()) - 1} for s in sectors
@@ -208,7 +214,9 @@ def matrix(request):
             "day": day,
             "track": track,
             "columns": columns,
-            "rows": rows,
+            "rows": page.object_list,
+            "page_obj": page,
+            "n_rows": len(rows),
             "n_vacant": sum(1 for r in rows if r["vacant"]),
             "gaps": gaps,
             "overlaps": overlaps,
