@@ -216,6 +216,7 @@ def matrix(request):
             "columns": columns,
             "rows": page.object_list,
             "page_obj": page,
+            "query": _query_without_page(request),
             "n_rows": len(rows),
             "n_vacant": sum(1 for r in rows if r["vacant"]),
             "gaps": gaps,
@@ -223,3 +224,10 @@ def matrix(request):
         },
         status=status,
     )
+
+
+def _query_without_page(request) -> str:
+    """The form's values as a query string, without the page (for the pager's links)."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

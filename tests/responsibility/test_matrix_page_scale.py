@@ -4,6 +4,7 @@ rows a page at a time (issue 16)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.cache import cache
@@ -137,3 +138,9 @@ def test_rows_come_a_page_at_a_time(inspector, monkeypatch):
     assert {id(r) for r in first.context["rows"]}.isdisjoint(id(r) for r in second.context["rows"])
     keys = lambda rows: [(r["unit"].code, r["position"].code if r["position"] else "") for r in rows]  # noqa: E731
     assert keys(first.context["rows"]) + keys(second.context["rows"]) == keys(everything.context["rows"])[:6]
+    # The pager links to the next page with the form's choices kept, and says how many rows there are.
+    html = first.content.decode()
+    pager = re.search(r'<p class="no-print">.*?</p>', html, flags=re.DOTALL)
+    assert pager, "no pager on the page"
+    assert 'href="?region=SD&amp;date=2024-02-26&amp;track=all&page=2"' in pager.group(0), pager.group(0)
+    assert f"共 {total} 条" in html and f"{total} 个责任岗位/单位" in html
