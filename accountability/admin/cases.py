@@ -23,7 +23,7 @@ from ..models import (
     Decision,
     EducationActivity,
 )
-from .common import ReadOnlyInlineMixin, _current, _messages_of, _types_text
+from .common import ReadOnlyInlineMixin, _messages_of, _types_text
 
 
 class RecordInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -50,7 +50,7 @@ class RecordInline(ReadOnlyInlineMixin, admin.TabularInline):
 
     @admin.display(description="现行认定")
     def current_finding(self, record):
-        current = _current(list(record.decisions.all()))
+        current = record.current_decision
         return current.get_finding_display() if current else "未认定"
 
 

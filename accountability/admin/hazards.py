@@ -95,7 +95,7 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.overdue()
         if self.value() == "no":
-            return queryset.exclude(pk__in=Hazard.objects.overdue().values("pk"))
+            return queryset.not_overdue()
         return queryset
 
 

@@ -48,13 +48,27 @@ class HazardState(models.TextChoices):
     CLOSED = "closed", "已销号"
 
 
+# The states of a hazard not yet 销号: the ones whose deadline is still watched.
+OPEN_HAZARD_STATES = (HazardState.REPORTED, HazardState.RECTIFYING, HazardState.SUBMITTED)
+
+
+def overdue_q(on: dt.date | None = None, prefix: str = "") -> Q:
+    """*Overdue* (DESIGN §2) — not closed and past its deadline on `on` (today in China by default) —
+    as a query expression; `prefix` reaches it through a relation (`"hazards__"` from an enterprise).
+    The one definition: `HazardQuerySet.overdue` and `Hazard.is_overdue` apply it. Derived, never stored.
+    """
+    on = on or timezone.localdate()
+    # An IN list on state (not an exclusion) lets the (state, deadline) index serve the range.
+    return Q(**{f"{prefix}state__in": OPEN_HAZARD_STATES, f"{prefix}deadline__lt": on})
+
+
 class HazardQuerySet(CodedQuerySet):
     def overdue(self, on: dt.date | None = None):
-        """Not closed and past its deadline on `on` (today in China by default): derived, never stored."""
-        on = on or timezone.localdate()
-        # An IN list on state (not an exclusion) lets the (state, deadline) index serve the range.
-        open_states = [HazardState.REPORTED, HazardState.RECTIFYING, HazardState.SUBMITTED]
-        return self.filter(state__in=open_states, deadline__lt=on)
+        """The hazards overdue on `on` (overdue_q)."""
+        return self.filter(overdue_q(on))
+
+    def not_overdue(self, on: dt.date | None = None):
+        return self.exclude(overdue_q(on))
 
 
 class Hazard(models.Model):
@@ -121,6 +135,7 @@ class Hazard(models.Model):
     history = HistoricalRecords(m2m_fields=[also_sectors])
 
     objects = HazardQuerySet.as_manager()
+    OPEN_STATES = OPEN_HAZARD_STATES
 
     class Meta:
         verbose_name = "隐患"
@@ -171,8 +186,9 @@ class Hazard(models.Model):
         return None
 
     def is_overdue(self, on: dt.date | None = None) -> bool:
+        """overdue_q for this one hazard, in memory."""
         on = on or timezone.localdate()
-        return self.state != HazardState.CLOSED and self.deadline < on
+        return self.state in OPEN_HAZARD_STATES and self.deadline < on
 
     def clean(self):
         super().clean()
