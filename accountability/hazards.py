@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from responsibility.models import Unit, UnitKind
+from responsibility.permissions import Role
 
 from .evidence import check_evidence
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     Hazard,
     HazardLevel,
     HazardListing,
+    HazardSource,
     HazardState,
     HazardTransition,
 )
@@ -230,6 +232,12 @@ def decide_extension(
     return locked
 
 
+def reportable_sources(role: str) -> list[str]:
+    """The sources a role may report a hazard under: an enterprise reports what it found itself
+    (自查, self_check); the other roles any. The API and the report page ask this."""
+    return [HazardSource.SELF_CHECK] if role == Role.ENTERPRISE else list(HazardSource.values)
+
+
 def report_hazard(*, by=None, **fields) -> Hazard:
     """A new hazard (自查 by the enterprise, or found by a regulator), validated as the admin validates it."""
     hazard = Hazard(**fields)
@@ -246,14 +254,9 @@ def complete_plan(*, hazard: Hazard, by=None, **plan) -> Hazard:
     unknown = set(plan) - {"measures", "responsible_position", "funds_yuan", "contingency_plan"}
     if unknown:
         raise ValidationError({name: "不是整改方案的字段" for name in unknown})
-    position = plan.get("responsible_position")
-    if position is not None and position.unit.enterprise_id != hazard.enterprise_id:
-        raise ValidationError(
-            {"responsible_position": f"{position.code} 不属于企业 {hazard.enterprise.code}"}
-        )
     for name, value in plan.items():
         setattr(hazard, name, value)
-    hazard.full_clean()
+    hazard.full_clean()  # the responsible post must be the enterprise's (Hazard.outside_enterprise)
     hazard._history_user = by
     hazard.save(update_fields=list(plan))
     return hazard

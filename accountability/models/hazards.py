@@ -198,6 +198,27 @@ class Hazard(models.Model):
             raise ValidationError({"deadline": f"{self.code}: 整改期限不能早于发现日期"})
         if self.enterprise_id and self.sector_id and not self.sector_is_the_enterprises():
             raise ValidationError({"sector": f"{self.code}: 行业“{self.sector.name}”不是该企业的经营行业"})
+        outside = self.outside_enterprise()
+        if outside:
+            raise ValidationError(outside)
+
+    def outside_enterprise(self) -> dict[str, str]:
+        """What the hazard names that is not part of its enterprise — the unit where it lies, the post
+        responsible for the plan, the inspection that found it — as field errors (DESIGN §2: units
+        inside an enterprise belong to it). The one rule: the admin, the API, the pages and
+        `complete_plan` reach it through `clean()`."""
+        if not self.enterprise_id:
+            return {}
+        errors = {}
+        code = self.enterprise.code
+        if self.unit_id and self.unit.enterprise_id != self.enterprise_id:
+            errors["unit"] = f"{self.unit.code} 不属于企业 {code}"
+        position = self.responsible_position
+        if position is not None and position.unit.enterprise_id != self.enterprise_id:
+            errors["responsible_position"] = f"{position.code} 不属于企业 {code}"
+        if self.inspection_id and self.inspection.enterprise_id != self.enterprise_id:
+            errors["inspection"] = f"检查 {self.inspection.code} 不是对企业 {code} 的检查"
+        return errors
 
     def sector_is_the_enterprises(self) -> bool:
         """A hazard lies in one of its enterprise's sectors or below one (an enterprise that lists none
