@@ -158,6 +158,19 @@ def reject_submission(*, hazard: Hazard, reason: str, by=None) -> Hazard:
     return locked
 
 
+def check_listing(*, hazard: Hazard, listing_unit: Unit, due_on: dt.date, listed_on: dt.date) -> None:
+    """What `list_for_supervision` refuses in the listing itself, by field (for forms too)."""
+    errors = {}
+    if listing_unit.kind in (UnitKind.ENTERPRISE, UnitKind.ENTERPRISE_DEPT, UnitKind.TEAM):
+        errors["listing_unit"] = "挂牌督办单位须为党委、政府或部门"
+    if hazard.state == HazardState.CLOSED:
+        errors["hazard"] = f"{hazard.code}: 已销号的隐患不能挂牌督办"
+    if due_on < listed_on:
+        errors["due_on"] = "督办期限不能早于挂牌日期"
+    if errors:
+        raise ValidationError(errors)
+
+
 def list_for_supervision(
     *,
     hazard: Hazard,
@@ -168,12 +181,7 @@ def list_for_supervision(
 ) -> HazardListing:
     """挂牌督办 by a regulator (not an enterprise)."""
     listed_on = listed_on or timezone.localdate()
-    if listing_unit.kind in (UnitKind.ENTERPRISE, UnitKind.ENTERPRISE_DEPT, UnitKind.TEAM):
-        raise ValidationError({"listing_unit": "挂牌督办单位须为党委、政府或部门"})
-    if hazard.state == HazardState.CLOSED:
-        raise ValidationError({"hazard": f"{hazard.code}: 已销号的隐患不能挂牌督办"})
-    if due_on < listed_on:
-        raise ValidationError({"due_on": "督办期限不能早于挂牌日期"})
+    check_listing(hazard=hazard, listing_unit=listing_unit, due_on=due_on, listed_on=listed_on)
     if HazardListing.objects.filter(hazard=hazard).exists():
         raise ValidationError({"hazard": f"{hazard.code}: 已挂牌督办"})
     return HazardListing.objects.create(
