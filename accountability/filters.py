@@ -7,7 +7,6 @@ import datetime as dt
 
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 
 from responsibility.filters import SearchFilterSet, subtree_of
 from responsibility.models import Region, Sector, Track
@@ -52,8 +51,7 @@ class HazardFilter(SearchFilterSet):
         fields = ["state", "level", "source", "enterprise", "sector"]
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(deadline__lt=timezone.localdate()) & ~Q(state=HazardState.CLOSED)
-        return queryset.filter(overdue if value else ~overdue)
+        return queryset.overdue() if value else queryset.not_overdue()
 
     def filter_listed(self, queryset, name, value):
         listed = Q(listing__isnull=False, listing__lifted_on__isnull=True)

@@ -22,7 +22,8 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class TraceForm(forms.Form):
-    """An accident, a hazard, or an enterprise with sector, day and grade (DESIGN §4 `trace`)."""
+    """An accident, a hazard, or an enterprise with sector, day and grade (DESIGN §4 `trace`): the
+    page's widgets; the rules between fields and the lookups are `accountability.tracing`'s."""
 
     accident = forms.CharField(
         label="事故编码",
@@ -77,24 +78,6 @@ class TraceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = [("", "—")] + [(c, f"{n}（{c}）") for c, n in sectors]
         self.fields["also_sectors"].choices = [(c, f"{n}（{c}）") for c, n in sectors]
-
-    def clean(self):
-        data = super().clean()
-        chosen = [name for name in ("accident", "hazard", "enterprise") if data.get(name)]
-        if len(chosen) > 1:
-            raise ValidationError("请只选择一项：事故、隐患，或企业＋行业＋日期")
-        if data.get("enterprise"):
-            for name, label in (("sector", "行业领域"), ("date", "日期")):
-                if not data.get(name):
-                    self.add_error(name, f"按企业追溯须选择{label}")
-            if data.get("since") and data.get("date") and data["since"] > data["date"]:
-                self.add_error("since", "隐患形成日期不能晚于日期")
-        elif data.get("unit") or data.get("post"):
-            self.add_error("unit", "车间/班组和岗位只在按企业追溯时使用")
-        elif data.get("since") or data.get("also_sectors"):
-            # An accident or hazard carries its own period and sectors.
-            self.add_error("since", "隐患形成日期和同时涉及的行业只在按企业追溯时使用")
-        return data
 
     @property
     def mode(self) -> str | None:

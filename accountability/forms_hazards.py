@@ -11,7 +11,8 @@ from responsibility.permissions import Role, Visibility
 
 from .evidence import ACCEPT
 from .forms import DATE_INPUT
-from .models import HazardLevel, HazardSource
+from .hazards import reportable_sources
+from .models import Hazard, HazardLevel, HazardSource
 from .pickers import PickField, scoped
 
 TEXT = forms.Textarea(attrs={"rows": 2})
@@ -38,16 +39,17 @@ class HazardReportForm(forms.Form):
         self.fields["unit"].queryset = scoped(vis, "units")
         if vis.role == Role.ENTERPRISE:
             # As the API: an enterprise reports only its own 自查 hazards.
-            self.fields["source"].choices = [(HazardSource.SELF_CHECK, HazardSource.SELF_CHECK.label)]
+            self.fields["source"].choices = [(s, HazardSource(s).label) for s in reportable_sources(vis.role)]
             own = list(vis.enterprises().order_by("code")[:2])
             if len(own) == 1:
                 self.fields["enterprise"].initial = own[0].code
 
     def clean(self):
         data = super().clean()
-        enterprise, unit = data.get("enterprise"), data.get("unit")
-        if enterprise is not None and unit is not None and unit.enterprise_id != enterprise.pk:
-            self.add_error("unit", f"{unit.name}不属于{enterprise.name}")
+        if data.get("enterprise") is not None:
+            outside = Hazard(enterprise=data["enterprise"], unit=data.get("unit")).outside_enterprise()
+            for name, message in outside.items():
+                self.add_error(name, message)
         return data
 
 

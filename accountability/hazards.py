@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from responsibility.models import Unit, UnitKind
+from responsibility.permissions import Role
 
 from .evidence import check_evidence
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     Hazard,
     HazardLevel,
     HazardListing,
+    HazardSource,
     HazardState,
     HazardTransition,
 )
@@ -156,6 +158,19 @@ def reject_submission(*, hazard: Hazard, reason: str, by=None) -> Hazard:
     return locked
 
 
+def check_listing(*, hazard: Hazard, listing_unit: Unit, due_on: dt.date, listed_on: dt.date) -> None:
+    """What `list_for_supervision` refuses in the listing itself, by field (for forms too)."""
+    errors = {}
+    if listing_unit.kind in (UnitKind.ENTERPRISE, UnitKind.ENTERPRISE_DEPT, UnitKind.TEAM):
+        errors["listing_unit"] = "挂牌督办单位须为党委、政府或部门"
+    if hazard.state == HazardState.CLOSED:
+        errors["hazard"] = f"{hazard.code}: 已销号的隐患不能挂牌督办"
+    if due_on < listed_on:
+        errors["due_on"] = "督办期限不能早于挂牌日期"
+    if errors:
+        raise ValidationError(errors)
+
+
 def list_for_supervision(
     *,
     hazard: Hazard,
@@ -166,12 +181,7 @@ def list_for_supervision(
 ) -> HazardListing:
     """挂牌督办 by a regulator (not an enterprise)."""
     listed_on = listed_on or timezone.localdate()
-    if listing_unit.kind in (UnitKind.ENTERPRISE, UnitKind.ENTERPRISE_DEPT, UnitKind.TEAM):
-        raise ValidationError({"listing_unit": "挂牌督办单位须为党委、政府或部门"})
-    if hazard.state == HazardState.CLOSED:
-        raise ValidationError({"hazard": f"{hazard.code}: 已销号的隐患不能挂牌督办"})
-    if due_on < listed_on:
-        raise ValidationError({"due_on": "督办期限不能早于挂牌日期"})
+    check_listing(hazard=hazard, listing_unit=listing_unit, due_on=due_on, listed_on=listed_on)
     if HazardListing.objects.filter(hazard=hazard).exists():
         raise ValidationError({"hazard": f"{hazard.code}: 已挂牌督办"})
     return HazardListing.objects.create(
@@ -230,6 +240,12 @@ def decide_extension(
     return locked
 
 
+def reportable_sources(role: str) -> list[str]:
+    """The sources a role may report a hazard under: an enterprise reports what it found itself
+    (自查, self_check); the other roles any. The API and the report page ask this."""
+    return [HazardSource.SELF_CHECK] if role == Role.ENTERPRISE else list(HazardSource.values)
+
+
 def report_hazard(*, by=None, **fields) -> Hazard:
     """A new hazard (自查 by the enterprise, or found by a regulator), validated as the admin validates it."""
     hazard = Hazard(**fields)
@@ -246,14 +262,9 @@ def complete_plan(*, hazard: Hazard, by=None, **plan) -> Hazard:
     unknown = set(plan) - {"measures", "responsible_position", "funds_yuan", "contingency_plan"}
     if unknown:
         raise ValidationError({name: "不是整改方案的字段" for name in unknown})
-    position = plan.get("responsible_position")
-    if position is not None and position.unit.enterprise_id != hazard.enterprise_id:
-        raise ValidationError(
-            {"responsible_position": f"{position.code} 不属于企业 {hazard.enterprise.code}"}
-        )
     for name, value in plan.items():
         setattr(hazard, name, value)
-    hazard.full_clean()
+    hazard.full_clean()  # the responsible post must be the enterprise's (Hazard.outside_enterprise)
     hazard._history_user = by
     hazard.save(update_fields=list(plan))
     return hazard

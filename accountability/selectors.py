@@ -39,11 +39,6 @@ def case_records(case: Case) -> list[AccountabilityRecord]:
             )
         )
     )
-    for record in records:
-        history = list(record.decisions.all())
-        amended = {d.amends_id for d in history if d.amends_id}
-        record.decision_history = history
-        record.current_decision = next((d for d in reversed(history) if d.pk not in amended), None)
     return records
 
 
@@ -121,9 +116,7 @@ def person_accountability(person: Person, *, on: dt.date | None = None) -> list[
     )
     result = []
     for record in records:
-        history = list(record.decisions.all())
-        amended = {d.amends_id for d in history if d.amends_id}
-        current = next((d for d in reversed(history) if d.pk not in amended), None)
+        history, current = record.decision_history, record.current_decision
         weighing = []
         if current is not None:
             decided_on = timezone.localdate(current.decided_at)

@@ -91,7 +91,7 @@ class TenureFormSet(BaseInlineFormSet):
             rows.append((form, data["position"], data["start"], data.get("end")))
         for i, (_form, position, start, end) in enumerate(rows):
             for other, other_position, other_start, other_end in rows[i + 1 :]:
-                if position == other_position and _overlap(start, end, other_start, other_end):
+                if position == other_position and Tenure.periods_overlap(start, end, other_start, other_end):
                     other.add_error("start", f"同一岗位的任职期间不得重叠：与本次填写的 {start} 起的任职重叠")
         # Stored rows of these positions that this save does not touch (the edited ones count as edited).
         touched = [form.instance.pk for form in self.forms if form.instance.pk]
@@ -107,10 +107,6 @@ class TenureFormSet(BaseInlineFormSet):
                         f"任职期间与 {tenure.person.name}（{tenure.person.code}）的任职"
                         f" [{tenure.start}, {tenure.end or '…'}) 重叠",
                     )
-
-
-def _overlap(start, end, other_start, other_end) -> bool:
-    return (other_end is None or start < other_end) and (end is None or other_start < end)
 
 
 class PositionTenureInline(admin.TabularInline):
@@ -197,8 +193,22 @@ class SectorAdmin(SectorImportExportMixin, SimpleHistoryAdmin):
     list_select_related = ("parent",)
 
 
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ("code", "name", "kind", "region", "parent", "sectors")
+
+    def clean(self):
+        data = super().clean()
+        problem = Unit.sectors_problem(data.get("kind"), data.get("sectors"))
+        if problem:
+            self.add_error("sectors", problem)
+        return data
+
+
 @admin.register(Unit)
 class UnitAdmin(UnitImportExportMixin, SimpleHistoryAdmin):
+    form = UnitForm
     list_display = ("code", "name", "kind", "region", "parent", "enterprise", "chain_link")
     list_filter = ("kind", ("region__level", admin.ChoicesFieldListFilter), "sectors")
     search_fields = ("code", "name")

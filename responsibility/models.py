@@ -260,6 +260,12 @@ class Unit(TreeNode):
     def is_enterprise(self) -> bool:
         return self.kind == UnitKind.ENTERPRISE
 
+    @staticmethod
+    def sectors_problem(kind: str, sectors) -> str:
+        """DESIGN §2: an enterprise lists its sectors, no other unit does. The admin's unit form and the
+        import ask this (sectors are a many-to-many: they are not there yet when `clean()` runs)."""
+        return "只有企业填写经营行业" if sectors and kind != UnitKind.ENTERPRISE else ""
+
     def compute_enterprise_id(self):
         if self.is_enterprise:
             return self.pk
@@ -358,10 +364,24 @@ class Position(models.Model):
         return self.records_from is not None and day < self.records_from
 
 
+def periods_overlap(
+    start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None
+) -> bool:
+    """Two [start, end) periods (end None = still open) share a day. The rule "tenures of one position
+    never overlap" (DESIGN §2) is this test, for the model, the admin's tenure rows and the import;
+    `PeriodQuerySet.overlapping` is the same test in SQL, and PostgreSQL's exclusion constraint backs it."""
+    return (other_end is None or start < other_end) and (end is None or other_start < end)
+
+
 class PeriodQuerySet(models.QuerySet):
     def on(self, day: dt.date):
         """Rows whose [start, end) period contains `day`."""
         return self.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+
+    def overlapping(self, start: dt.date, end: dt.date | None):
+        """Rows whose [start, end) period shares a day with [start, end) (periods_overlap in SQL)."""
+        qs = self.filter(Q(end__isnull=True) | Q(end__gt=start))
+        return qs if end is None else qs.filter(start__lt=end)
 
 
 class Tenure(models.Model):
@@ -396,8 +416,10 @@ class Tenure(models.Model):
     def covers(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day < self.end)
 
+    periods_overlap = staticmethod(periods_overlap)
+
     def overlaps(self, start: dt.date, end: dt.date | None) -> bool:
-        return (end is None or self.start < end) and (self.end is None or start < self.end)
+        return periods_overlap(self.start, self.end, start, end)
 
     def clean(self):
         super().clean()
@@ -405,14 +427,8 @@ class Tenure(models.Model):
             raise ValidationError({"end": "任职止必须晚于任职起"})
         # The admin's tenure formset checks overlaps itself, across the rows of one save (a handover).
         if self.position_id and self.start and not getattr(self, "overlap_checked_by_formset", False):
-            clash = (
-                Tenure.objects.filter(position_id=self.position_id)
-                .exclude(pk=self.pk)
-                .filter(Q(end__isnull=True) | Q(end__gt=self.start))
-            )
-            if self.end:
-                clash = clash.filter(start__lt=self.end)
-            other = clash.select_related("person").first()
+            clash = Tenure.objects.filter(position_id=self.position_id).exclude(pk=self.pk)
+            other = clash.overlapping(self.start, self.end).select_related("person").first()
             if other:
                 raise ValidationError(
                     {

@@ -562,7 +562,7 @@ def _validate_units(ctx: ImportContext) -> None:
         ctx.check_ref("units", index, item, "region", "regions")
         for code in item.get("sectors") or []:
             ctx.check_ref("units", index, item, "sectors", "sectors", code)
-        if item.get("sectors") and item["kind"] != UnitKind.ENTERPRISE:
+        if Unit.sectors_problem(item["kind"], item.get("sectors")):
             ctx.problem("units", index, item, "sectors", "only an enterprise lists its sectors")
 
 
@@ -595,7 +595,7 @@ def _validate_tenures(ctx: ImportContext) -> None:
     for position, periods in by_position.items():
         periods.sort(key=lambda p: p[0])
         for (s1, e1, p1, i1, item1), (s2, e2, p2, i2, item2) in zip(periods, periods[1:], strict=False):
-            if e1 is None or s2 < e1:
+            if Tenure.periods_overlap(s1, e1, s2, e2):
                 index, item = (i2, item2) if item2 is not None else (i1, item1)
                 ctx.problem(
                     "tenures",

@@ -7,14 +7,19 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..cases import (
+    add_corrective_action,
     close_case,
     closing_blockers,
+    complete_corrective_action,
+    extend_investigation,
+    record_cause,
+    record_education,
 )
+from ..cases.work import check_investigation_extension
 from ..models import (
     AccountabilityRecord,
     Case,
@@ -23,7 +28,7 @@ from ..models import (
     Decision,
     EducationActivity,
 )
-from .common import ReadOnlyInlineMixin, _current, _messages_of, _types_text
+from .common import ReadOnlyInlineMixin, _messages_of, _types_text
 
 
 class RecordInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -50,7 +55,7 @@ class RecordInline(ReadOnlyInlineMixin, admin.TabularInline):
 
     @admin.display(description="现行认定")
     def current_finding(self, record):
-        current = _current(list(record.decisions.all()))
+        current = record.current_decision
         return current.get_finding_display() if current else "未认定"
 
 
@@ -73,8 +78,22 @@ class _OpenCaseInlineMixin:
         return False
 
 
+class CorrectiveActionForm(forms.ModelForm):
+    class Meta:
+        model = CorrectiveAction
+        fields = ("description", "responsible", "due_on", "done_on")
+
+    def clean_done_on(self):
+        done_on = self.cleaned_data.get("done_on")
+        if self.instance.pk and self.instance.done_on and done_on != self.instance.done_on:
+            # complete_corrective_action's rule: a confirmed completion stands.
+            raise ValidationError("该整改措施已确认完成")
+        return done_on
+
+
 class CorrectiveActionInline(_OpenCaseInlineMixin, admin.TabularInline):
     model = CorrectiveAction
+    form = CorrectiveActionForm
     fields = ("description", "responsible", "due_on", "done_on", "verified_by")
     readonly_fields = ("verified_by",)
     verbose_name_plural = "整改措施（四不放过：整改措施落实）"
@@ -104,13 +123,17 @@ class CaseForm(forms.ModelForm):
         days = self.cleaned_data["investigation_extension_days"] or 0
         stored = self.instance.investigation_extension_days if self.instance.pk else 0
         if days != stored:
-            if self.instance.hazard_id:
-                raise ValidationError("逾期隐患案件没有法定调查期限")
-            if stored:
-                raise ValidationError("调查期限只能延长一次（493号令第二十九条）")
-            if days > 60:
-                raise ValidationError("延长不得超过 60 日")
+            try:  # extend_investigation's rule (493号令第二十九条)
+                check_investigation_extension(case=self.instance, days=days, stored=stored)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["days"]) from None
         return days
+
+    def clean_cause(self):
+        cause = self.cleaned_data["cause"].strip()
+        if not cause and self.instance.cause:
+            raise ValidationError("原因不能为空（已查明的原因可以改写，不能删去）")
+        return cause
 
 
 @admin.register(Case)
@@ -204,21 +227,48 @@ class CaseAdmin(SimpleHistoryAdmin):
             return "四不放过条件均已满足，可结案"
         return format_html_join("", "<div>✗ {}</div>", ((message,) for _code, message in blockers))
 
+    # Fields written only by their services (accountability/cases/work.py), after the plain fields.
+    SERVICE_FIELDS = ("cause", "investigation_extension_days")
+
     def save_model(self, request, obj, form, change):
-        if "cause" in form.changed_data:
-            obj.cause = obj.cause.strip()
-            obj.cause_recorded_at = timezone.now() if obj.cause else None
+        wanted = {name: getattr(obj, name) for name in self.SERVICE_FIELDS if name in form.changed_data}
+        for name in wanted:
+            setattr(obj, name, form.initial.get(name) or type(wanted[name])())
         super().save_model(request, obj, form, change)
+        if wanted.get("cause"):
+            record_cause(case=obj, cause=wanted["cause"], by=request.user)
+        if wanted.get("investigation_extension_days"):
+            extend_investigation(case=obj, days=wanted["investigation_extension_days"], by=request.user)
 
     def save_formset(self, request, form, formset, change):
-        rows = formset.save(commit=False)
-        for row in rows:
-            if isinstance(row, CorrectiveAction) and row.done_on and not row.verified_by_id:
-                row.verified_by = request.user
-            if isinstance(row, EducationActivity) and not row.pk:
-                row.recorded_by = request.user
-            row.save()
-        formset.save_m2m()
+        """Corrective actions and education go through their services; records are read-only here."""
+        if formset.model not in (CorrectiveAction, EducationActivity):
+            return super().save_formset(request, form, formset, change)
+        case = form.instance
+        formset.save(commit=False)
+        for row in formset.new_objects:
+            if isinstance(row, EducationActivity):
+                saved = record_education(
+                    case=case,
+                    held_on=row.held_on,
+                    description=row.description,
+                    participants=row.participants,
+                    by=request.user,
+                )
+            else:
+                saved = add_corrective_action(
+                    case=case, description=row.description, responsible=row.responsible, due_on=row.due_on
+                )
+                if row.done_on:
+                    complete_corrective_action(action=saved, done_on=row.done_on, by=request.user)
+            row.pk = saved.pk
+        for row, changed in formset.changed_objects:
+            plain = [name for name in changed if name != "done_on"]
+            if plain:
+                row.save(update_fields=plain)
+            if "done_on" in changed and row.done_on:
+                complete_corrective_action(action=row, done_on=row.done_on, by=request.user)
+        return None
 
     @admin.action(description="结案（四不放过）")
     def close_action(self, request, queryset):

@@ -15,7 +15,6 @@ from ..cases import (
     open_case,
 )
 from ..models import (
-    Decision,
     EventActor,
     EventParty,
     Investigator,
@@ -97,11 +96,6 @@ def _open_cases(model_admin, request, queryset, source: str) -> None:
             ),
             messages.SUCCESS,
         )
-
-
-def _current(decisions) -> Decision | None:
-    amended = {d.amends_id for d in decisions if d.amends_id}
-    return next((d for d in reversed(decisions) if d.pk not in amended), None)
 
 
 def _types_text(types) -> str:

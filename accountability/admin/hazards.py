@@ -7,11 +7,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from responsibility.models import UnitKind
-
 from ..hazards import (
     check_extension_request,
+    check_listing,
     decide_extension,
+    list_for_supervision,
     request_extension,
     start_rectification,
     submit_rectification,
@@ -64,11 +64,20 @@ class HazardListingForm(forms.ModelForm):
         model = HazardListing
         fields = ("listing_unit", "listed_on", "due_on", "lifted_on", "document")
 
-    def clean_listing_unit(self):
-        unit = self.cleaned_data["listing_unit"]
-        if unit.kind in (UnitKind.ENTERPRISE, UnitKind.ENTERPRISE_DEPT, UnitKind.TEAM):
-            raise ValidationError("挂牌督办单位须为党委、政府或部门")
-        return unit
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and all(data.get(k) for k in ("listing_unit", "due_on", "listed_on")):
+            try:  # list_for_supervision's rules
+                check_listing(
+                    hazard=self.instance.hazard if self.instance.hazard_id else Hazard(),
+                    listing_unit=data["listing_unit"],
+                    due_on=data["due_on"],
+                    listed_on=data["listed_on"],
+                )
+            except ValidationError as exc:
+                for name, messages_ in exc.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages_)
+        return data
 
 
 class HazardListingInline(admin.StackedInline):
@@ -95,7 +104,7 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.overdue()
         if self.value() == "no":
-            return queryset.exclude(pk__in=Hazard.objects.overdue().values("pk"))
+            return queryset.not_overdue()
         return queryset
 
 
@@ -163,6 +172,25 @@ class HazardAdmin(SimpleHistoryAdmin):
             # The deadline moves only by an approved extension, which keeps the one it replaces.
             fields.append("deadline")
         return fields
+
+    def save_formset(self, request, form, formset, change):
+        """A new 挂牌督办 goes through list_for_supervision (its rules: a public body, an open hazard,
+        a due date not before the listing, one listing per hazard); later edits (摘牌) are saved as typed."""
+        if formset.model is not HazardListing:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for row in formset.new_objects:
+            saved = list_for_supervision(
+                hazard=form.instance,
+                listing_unit=row.listing_unit,
+                due_on=row.due_on,
+                listed_on=row.listed_on,
+                document=row.document,
+            )
+            row.pk = saved.pk
+        for row, changed in formset.changed_objects:
+            row.save(update_fields=changed)
+        return None
 
     @admin.display(description="逾期", boolean=True)
     def overdue(self, hazard):

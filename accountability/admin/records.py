@@ -26,7 +26,7 @@ from ..models import (
     Finding,
     Measure,
 )
-from .common import ReadOnlyInlineMixin, _copy_into, _current, _form_errors, _types_text
+from .common import ReadOnlyInlineMixin, _copy_into, _form_errors, _types_text
 
 
 class CurrentFindingFilter(admin.SimpleListFilter):
@@ -132,7 +132,7 @@ class AccountabilityRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description="现行认定")
     def current_finding(self, record):
-        current = _current(list(record.decisions.all()))
+        current = record.current_decision
         return current.get_finding_display() if current else "未认定"
 
     @admin.display(description="事发时快照（名称、职务、依据）")
@@ -160,7 +160,7 @@ class AccountabilityRecordAdmin(admin.ModelAdmin):
         record = self.get_object(request, object_id)
         extra_context = dict(extra_context or {})
         if record is not None and record.case.state == CaseState.OPEN:
-            current = _current(list(record.decisions.all()))
+            current = record.current_decision
             extra_context["decide_url"] = _decide_url(record, current)
             extra_context["decide_label"] = "更正认定" if current else "作出认定"
         return super().change_view(request, object_id, form_url, extra_context)
@@ -308,11 +308,7 @@ class DecisionAdmin(admin.ModelAdmin):
 
     @admin.display(description="现行", boolean=True)
     def is_current(self, decision):
-        try:
-            decision.amended_by  # noqa: B018 - the reverse one-to-one raises when nothing amends it
-        except Decision.DoesNotExist:
-            return True
-        return False
+        return decision.is_current
 
     @admin.display(description="已被更正为")
     def amended_by_link(self, decision):

@@ -69,17 +69,24 @@ def record_education(*, case: Case, held_on: dt.date, description: str, particip
         )
 
 
-def extend_investigation(*, case: Case, days: int, by=None) -> Case:
-    """493号令 Art 29: the 60-day investigation may be extended once, by at most 60 days."""
+def check_investigation_extension(*, case: Case, days: int, stored: int | None = None) -> None:
+    """What `extend_investigation` refuses (for forms too): 493号令 Art 29 — an accident's 60-day
+    investigation may be extended once, by at most 60 days. `stored`: the extension already granted."""
     if case.accident_id is None:
         raise ValidationError({"days": "只有事故调查有法定调查期限"})
     if not 1 <= days <= INVESTIGATION_EXTENSION_MAX_DAYS:
         raise ValidationError({"days": f"延长天数须在 1 至 {INVESTIGATION_EXTENSION_MAX_DAYS} 天之间"})
+    if stored:
+        raise ValidationError({"days": "调查期限只能延长一次"})
+
+
+def extend_investigation(*, case: Case, days: int, by=None) -> Case:
+    """493号令 Art 29: the 60-day investigation may be extended once, by at most 60 days."""
+    check_investigation_extension(case=case, days=days)
     with transaction.atomic():
         _require_open(case)
         stored = Case.objects.values_list("investigation_extension_days", flat=True).get(pk=case.pk)
-        if stored:
-            raise ValidationError({"days": "调查期限只能延长一次"})
+        check_investigation_extension(case=case, days=days, stored=stored)
         case.investigation_extension_days = days
         case._history_user = by
         case.save(update_fields=["investigation_extension_days"])

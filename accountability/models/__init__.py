@@ -35,6 +35,7 @@ from .hazards import (
     HazardSource,
     HazardState,
     HazardTransition,
+    overdue_q,
 )
 from .records import (
     WITH_CATEGORY,
@@ -64,6 +65,7 @@ from .reminders import (
 )
 
 __all__ = [
+    "overdue_q",
     "Accident",
     "AccidentQuerySet",
     "AccountabilityRecord",

@@ -48,13 +48,27 @@ class HazardState(models.TextChoices):
     CLOSED = "closed", "已销号"
 
 
+# The states of a hazard not yet 销号: the ones whose deadline is still watched.
+OPEN_HAZARD_STATES = (HazardState.REPORTED, HazardState.RECTIFYING, HazardState.SUBMITTED)
+
+
+def overdue_q(on: dt.date | None = None, prefix: str = "") -> Q:
+    """*Overdue* (DESIGN §2) — not closed and past its deadline on `on` (today in China by default) —
+    as a query expression; `prefix` reaches it through a relation (`"hazards__"` from an enterprise).
+    The one definition: `HazardQuerySet.overdue` and `Hazard.is_overdue` apply it. Derived, never stored.
+    """
+    on = on or timezone.localdate()
+    # An IN list on state (not an exclusion) lets the (state, deadline) index serve the range.
+    return Q(**{f"{prefix}state__in": OPEN_HAZARD_STATES, f"{prefix}deadline__lt": on})
+
+
 class HazardQuerySet(CodedQuerySet):
     def overdue(self, on: dt.date | None = None):
-        """Not closed and past its deadline on `on` (today in China by default): derived, never stored."""
-        on = on or timezone.localdate()
-        # An IN list on state (not an exclusion) lets the (state, deadline) index serve the range.
-        open_states = [HazardState.REPORTED, HazardState.RECTIFYING, HazardState.SUBMITTED]
-        return self.filter(state__in=open_states, deadline__lt=on)
+        """The hazards overdue on `on` (overdue_q)."""
+        return self.filter(overdue_q(on))
+
+    def not_overdue(self, on: dt.date | None = None):
+        return self.exclude(overdue_q(on))
 
 
 class Hazard(models.Model):
@@ -121,6 +135,7 @@ class Hazard(models.Model):
     history = HistoricalRecords(m2m_fields=[also_sectors])
 
     objects = HazardQuerySet.as_manager()
+    OPEN_STATES = OPEN_HAZARD_STATES
 
     class Meta:
         verbose_name = "隐患"
@@ -178,8 +193,9 @@ class Hazard(models.Model):
         return None
 
     def is_overdue(self, on: dt.date | None = None) -> bool:
+        """overdue_q for this one hazard, in memory."""
         on = on or timezone.localdate()
-        return self.state != HazardState.CLOSED and self.deadline < on
+        return self.state in OPEN_HAZARD_STATES and self.deadline < on
 
     def clean(self):
         super().clean()
@@ -189,6 +205,27 @@ class Hazard(models.Model):
             raise ValidationError({"deadline": f"{self.code}: 整改期限不能早于发现日期"})
         if self.enterprise_id and self.sector_id and not self.sector_is_the_enterprises():
             raise ValidationError({"sector": f"{self.code}: 行业“{self.sector.name}”不是该企业的经营行业"})
+        outside = self.outside_enterprise()
+        if outside:
+            raise ValidationError(outside)
+
+    def outside_enterprise(self) -> dict[str, str]:
+        """What the hazard names that is not part of its enterprise — the unit where it lies, the post
+        responsible for the plan, the inspection that found it — as field errors (DESIGN §2: units
+        inside an enterprise belong to it). The one rule: the admin, the API, the pages and
+        `complete_plan` reach it through `clean()`."""
+        if not self.enterprise_id:
+            return {}
+        errors = {}
+        code = self.enterprise.code
+        if self.unit_id and self.unit.enterprise_id != self.enterprise_id:
+            errors["unit"] = f"{self.unit.code} 不属于企业 {code}"
+        position = self.responsible_position
+        if position is not None and position.unit.enterprise_id != self.enterprise_id:
+            errors["responsible_position"] = f"{position.code} 不属于企业 {code}"
+        if self.inspection_id and self.inspection.enterprise_id != self.enterprise_id:
+            errors["inspection"] = f"检查 {self.inspection.code} 不是对企业 {code} 的检查"
+        return errors
 
     def sector_is_the_enterprises(self) -> bool:
         """A hazard lies in one of its enterprise's sectors or below one (an enterprise that lists none

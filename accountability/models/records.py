@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -154,10 +156,24 @@ class AccountabilityRecord(models.Model):
     def key(self) -> tuple:
         return (self.track, self.unit_code, self.position_code, self.person_code)
 
+    @cached_property
+    def decision_history(self) -> list[Decision]:
+        """Every decision on this record, oldest first, the amended ones included (prefetch
+        `decisions` to read many records in one query)."""
+        return sorted(self.decisions.all(), key=lambda d: (d.decided_at, d.pk))
+
+    @cached_property
+    def current_decision(self) -> Decision | None:
+        """The record's standing finding: the decision no later decision amends (None: undecided).
+        The one definition, in memory; `DecisionQuerySet.current()` is the same rule in SQL."""
+        amended = {d.amends_id for d in self.decision_history if d.amends_id}
+        return next((d for d in reversed(self.decision_history) if d.pk not in amended), None)
+
 
 class DecisionQuerySet(models.QuerySet):
     def current(self):
-        """The decisions no later decision amends: each record's standing finding."""
+        """The decisions no later decision amends: each record's standing finding (in memory:
+        `AccountabilityRecord.current_decision`)."""
         return self.filter(amended_by__isnull=True)
 
 
@@ -216,6 +232,15 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.record}: {self.get_finding_display()}"
+
+    @property
+    def is_current(self) -> bool:
+        """No later decision amends this one (`DecisionQuerySet.current()` for one row)."""
+        try:
+            self.amended_by  # noqa: B018 - the reverse one-to-one raises when nothing amends it
+        except Decision.DoesNotExist:
+            return True
+        return False
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.pop("allow_update", False):

@@ -33,7 +33,7 @@ from ..models import (
 from .rules import due_range, fired_offset
 
 # "Overdue" is "not closed and past the deadline" (DESIGN §2): these are the states still watched.
-OPEN_HAZARD_STATES = (HazardState.REPORTED, HazardState.RECTIFYING, HazardState.SUBMITTED)
+OPEN_HAZARD_STATES = Hazard.OPEN_STATES
 
 
 @dataclass

@@ -25,6 +25,7 @@ from ..listing import query_without_page, text_search
 from ..models import (
     HazardSource,
     HazardState,
+    overdue_q,
 )
 from .common import _today, visible_accidents, visible_hazards
 from .trace import _link_card
@@ -40,11 +41,7 @@ def enterprise_list(request):
         .prefetch_related("sectors")
         .annotate(
             n_hazards=Count("hazards", filter=~Q(hazards__state=HazardState.CLOSED), distinct=True),
-            n_overdue=Count(
-                "hazards",
-                filter=~Q(hazards__state=HazardState.CLOSED) & Q(hazards__deadline__lt=today),
-                distinct=True,
-            ),
+            n_overdue=Count("hazards", filter=overdue_q(today, prefix="hazards__"), distinct=True),
         )
         .order_by("path")
     )

@@ -8,28 +8,25 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.urls import reverse
 
-from responsibility.chain import EventScope, Link, resolve_chain
+from responsibility.chain import Link
 from responsibility.models import (
     DutyType,
     PartyRole,
-    Position,
     RegionLevel,
     Sector,
     Track,
-    Unit,
 )
 from responsibility.permissions import Visibility, request_visibility
 from responsibility.views import render_page
 
 from .. import trace_cards
-from ..events import EVENT_PREFETCH, accident_event, hazard_event
 from ..forms import (
     TraceForm,
 )
 from ..models import (
     Accident,
 )
-from ..pickers import in_scope_or_form_error, picked
+from ..tracing import Traced, TraceRefused, TraceRequest, as_codes, resolve
 from .common import CASE_READERS, CASE_WRITERS, _today, visible_accidents, visible_cases, visible_hazards
 
 
@@ -54,107 +51,20 @@ def _trace_pickers(vis: Visibility) -> dict:
     }
 
 
-class Traced:
-    """What the trace page shows: the event, its scope and its links."""
-
-    def __init__(
-        self, *, title, scope, sector, on_date, grade, accident=None, hazard=None, since=None, also_sectors=()
-    ):
-        self.title, self.scope, self.sector, self.on_date, self.grade = title, scope, sector, on_date, grade
-        self.accident, self.hazard = accident, hazard
-        self.since, self.also_sectors = since, tuple(also_sectors)  # DESIGN §5.1, §5.2
-        self.links: list[Link] = resolve_chain(
-            scope, sector, on_date, grade, since=since, also_sectors=self.also_sectors
-        )
-
-    def as_codes(self) -> dict:
-        """The `manage.py trace --json` shape (DESIGN §4, with §5's since and also_sectors when given)."""
-        codes = {
-            "enterprise": self.scope.enterprise.code if self.scope.enterprise else None,
-            "region": self.scope.region.code,
-            "sector": self.sector.code,
-            "date": self.on_date.isoformat(),
-            "grade": self.grade,
-        }
-        if self.since:
-            codes["since"] = self.since.isoformat()
-        if self.also_sectors:
-            codes["also_sectors"] = [s.code for s in self.also_sectors]
-        codes["links"] = [link.as_codes() for link in self.links]
-        return codes
+# The page's field for each of the request's (the page has no region field: it reads as the enterprise).
+PAGE_FIELD = {"also_sector": "also_sectors", "region": "enterprise"}
 
 
 def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
-    """The event of the form, with the links this user may see (an enterprise: its own and supervision)."""
-    traced = _traced_event(form, vis)
-    if traced is not None:
-        traced.links = vis.visible_links(traced.links)
-    return traced
-
-
-def _traced_event(form: TraceForm, vis: Visibility) -> Traced | None:
+    """The event of the form, with the links this user may see; a refusal becomes the form's errors."""
     data = form.cleaned_data
-    if data.get("accident"):
-        accident = in_scope_or_form_error(
-            form,
-            "accident",
-            visible_accidents(vis)
-            .select_related("region", "enterprise__region", "sector", "unit", "post")
-            .prefetch_related(*EVENT_PREFETCH),
-        )
-        if accident is None:
-            return None
-        event = accident_event(accident)
-        return Traced(
-            title=accident.title or accident.code,
-            scope=event.scope,
-            sector=event.sector,
-            on_date=event.on_date,
-            grade=event.grade,
-            accident=accident,
-            since=event.since,
-            also_sectors=event.also_sectors,
-        )
-    if data.get("hazard"):
-        hazard = in_scope_or_form_error(
-            form,
-            "hazard",
-            visible_hazards(vis)
-            .select_related("enterprise__region", "sector", "unit")
-            .prefetch_related(*EVENT_PREFETCH),
-        )
-        if hazard is None:
-            return None
-        event = hazard_event(hazard)
-        return Traced(
-            title=hazard.title or hazard.code,
-            scope=event.scope,
-            sector=event.sector,
-            on_date=event.on_date,
-            grade=None,
-            hazard=hazard,
-            since=event.since,
-            also_sectors=event.also_sectors,
-        )
-    enterprise = in_scope_or_form_error(form, "enterprise", vis.enterprises().select_related("region"))
-    if enterprise is None:
+    request = TraceRequest.of({**data, "also_sector": data.get("also_sectors")})
+    try:
+        return resolve(request, vis)
+    except TraceRefused as refused:
+        for name, message in refused.errors.items():
+            form.add_error(PAGE_FIELD.get(name, name), message)
         return None
-    sector = Sector.objects.get(code=data["sector"])
-    # The site and post: a code or an exact name, inside this enterprise (autocomplete offers both).
-    unit = picked(form, "unit", "units", Unit.objects.filter(enterprise=enterprise))
-    post = picked(form, "post", "positions", Position.objects.filter(unit__enterprise=enterprise))
-    if form.errors:
-        return None
-    scope = EventScope(region=enterprise.region, enterprise=enterprise, unit=unit, post=post)
-    return Traced(
-        title=enterprise.name,
-        scope=scope,
-        sector=sector,
-        on_date=data["date"],
-        grade=data.get("grade") or None,
-        since=data.get("since"),
-        also_sectors=Sector.objects.filter(code__in=data.get("also_sectors") or []).order_by("code"),
-    )
 
 
 def _link_card(link: Link) -> dict:
@@ -250,4 +160,4 @@ def trace_json(request):
     if traced is None:
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     traced.links = trace_cards.links_for(vis, traced.links)
-    return JsonResponse(traced.as_codes(), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(as_codes(traced), json_dumps_params={"ensure_ascii": False})

@@ -10,6 +10,7 @@ from responsibility.api.serializers import DayField, code_field
 from responsibility.permissions import Role
 from responsibility.validators import validate_evidence
 
+from ...hazards import reportable_sources
 from ...models import (
     ExtensionDecision,
     ExtensionRequest,
@@ -22,7 +23,6 @@ from ...models import (
 from .common import (
     ScopedSlugField,
     _all_sectors,
-    _outside_enterprise,
     _visible_enterprises,
     _visible_positions,
     _visible_units,
@@ -189,14 +189,16 @@ class HazardCreateSerializer(HazardPlanSerializer):
             if len(own) != 1:
                 raise serializers.ValidationError({"enterprise": "请指定企业"})
             enterprise = attrs["enterprise"] = own[0]
-        if visibility.role == Role.ENTERPRISE and attrs["source"] != HazardSource.SELF_CHECK:
+        if attrs["source"] not in reportable_sources(visibility.role):
             raise serializers.ValidationError({"source": "企业只能上报自查隐患（self_check）"})
         # Refused before anything is written: a hazard the caller could not then read is not created.
         if not visibility.sees_event(enterprise=enterprise, region=enterprise.region, sector=attrs["sector"]):
             raise serializers.ValidationError({"sector": "该行业不在您的监管职责范围内"})
-        errors = _outside_enterprise(
-            enterprise, unit=attrs.get("unit"), responsible_position=attrs.get("responsible_position")
-        )
+        errors = Hazard(
+            enterprise=enterprise,
+            unit=attrs.get("unit"),
+            responsible_position=attrs.get("responsible_position"),
+        ).outside_enterprise()
         if attrs.get("inspection"):
             attrs["inspection"] = enterprise.inspections.filter(code=attrs["inspection"]).first()
             if attrs["inspection"] is None:

@@ -73,10 +73,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 def decisions_of(record) -> tuple[list, Decision | None]:
     """The record's decisions oldest first (prefetched), and the one no later decision amends."""
-    history = list(record.decisions.all())
-    amended = {d.amends_id for d in history if d.amends_id}
-    current = next((d for d in reversed(history) if d.pk not in amended), None)
-    return history, current
+    return record.decision_history, record.current_decision
 
 
 class RecordSerializer(serializers.ModelSerializer):
