@@ -1,0 +1,102 @@
+"""Regions, sectors and units: code trees (cycles, levels, an enterprise's sectors)."""
+
+from __future__ import annotations
+
+from ...models import (
+    LEVEL_RANK,
+    Region,
+    Unit,
+    UnitKind,
+)
+from ..context import ImportContext
+from ..writing import _new_pks, _sync_m2m, _write_tree
+
+
+def _check_tree(ctx: ImportContext, section: str) -> None:
+    parents = ctx.parent_map(section)
+    for index, item in enumerate(ctx.items(section)):
+        ctx.check_ref(section, index, item, "parent", section)
+        code, seen = item["code"], set()
+        node = parents.get(code)
+        while node is not None and node not in seen:
+            if node == code:
+                ctx.problem(section, index, item, "parent", f"cycle: {code!r} is its own ancestor")
+                break
+            seen.add(node)
+            node = parents.get(node)
+
+
+def _validate_regions(ctx: ImportContext) -> None:
+    _check_tree(ctx, "regions")
+    levels = {code: obj.level for code, obj in ctx.objects["regions"].items()}
+    levels.update({code: item["level"] for code, item in ctx.doc_codes("regions").items()})
+    for index, item in enumerate(ctx.items("regions")):
+        parent = item.get("parent")
+        if parent in levels and LEVEL_RANK[item["level"]] <= LEVEL_RANK[levels[parent]]:
+            ctx.problem(
+                "regions",
+                index,
+                item,
+                "level",
+                f"level {item['level']} is not below its parent {parent}'s level {levels[parent]}",
+            )
+    # A stored region whose level the document changes must stay above its stored children too.
+    doc = ctx.doc_codes("regions")
+    relevelled = [
+        code
+        for code, item in doc.items()
+        if code in ctx.objects["regions"] and ctx.objects["regions"][code].level != item["level"]
+    ]
+    if relevelled:
+        index_of = {item["code"]: index for index, item in enumerate(ctx.items("regions"))}
+        children = (
+            Region.objects.filter(parent__code__in=relevelled)
+            .exclude(code__in=list(doc))
+            .select_related("parent")
+            .order_by("code")
+        )
+        for child in children:
+            item = doc[child.parent.code]
+            if LEVEL_RANK[child.level] <= LEVEL_RANK[item["level"]]:
+                ctx.problem(
+                    "regions",
+                    index_of[item["code"]],
+                    item,
+                    "level",
+                    f"level {item['level']} is not above the level {child.level} of its child {child.code}",
+                )
+
+
+def _validate_sectors(ctx: ImportContext) -> None:
+    _check_tree(ctx, "sectors")
+
+
+def _validate_units(ctx: ImportContext) -> None:
+    _check_tree(ctx, "units")
+    for index, item in enumerate(ctx.items("units")):
+        ctx.check_ref("units", index, item, "region", "regions")
+        for code in item.get("sectors") or []:
+            ctx.check_ref("units", index, item, "sectors", "sectors", code)
+        if item.get("sectors") and item["kind"] != UnitKind.ENTERPRISE:
+            ctx.problem("units", index, item, "sectors", "only an enterprise lists its sectors")
+
+
+def _write_regions(ctx: ImportContext) -> None:
+    _write_tree(ctx, "regions", lambda i: {"name": i["name"], "level": i["level"]})
+
+
+def _write_sectors(ctx: ImportContext) -> None:
+    _write_tree(ctx, "sectors", lambda i: {"name": i["name"]})
+
+
+def _write_units(ctx: ImportContext) -> None:
+    _write_tree(
+        ctx,
+        "units",
+        lambda i: {"name": i["name"], "kind": i["kind"], "region": ctx.get("regions", i["region"])},
+    )
+    wanted = {
+        ctx.objects["units"][i["code"]].pk: {ctx.objects["sectors"][c].pk for c in i.get("sectors") or []}
+        for i in ctx.items("units")
+    }
+    _sync_m2m(Unit, "sectors", "sector_id", wanted, _new_pks(ctx, "units"))
