@@ -22,7 +22,7 @@ from .context import (
 )
 from .document import SCHEMA, check_schema, parse_document
 from .errors import ScenarioError, item_label
-from .run import import_document, import_scenario
+from .run import import_document, import_scenario, import_scenario_file
 from .writing import _new_pks, _sync_m2m, _upsert_flat
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "check_schema",
     "import_document",
     "import_scenario",
+    "import_scenario_file",
     "item_label",
     "money",
     "parse_date",

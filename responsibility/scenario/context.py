@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,37 +42,153 @@ MODEL_OF_SECTION: dict[str, type[models.Model]] = {
 }
 
 
+TREES = ("regions", "sectors", "units")
+BATCH = 2000  # items validated or written at a time
+
+
+class Spool:
+    """One section's items, kept on disk between the passes of a streamed import (one JSON a line)."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115 (closed by ctx.close)
+        self.count = 0
+
+    def add(self, item) -> None:
+        self.file.write(json.dumps(item, separators=(",", ":")))
+        self.file.write("\n")
+        self.count += 1
+
+    def __iter__(self):
+        self.file.flush()
+        self.file.seek(0)
+        return (json.loads(line) for line in self.file)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class _Ref:
+    __slots__ = ("pk",)
+
+    def __init__(self, pk):
+        self.pk = pk
+
+
+class _Refs:
+    """`ctx.objects[section][code].pk`, as the sections registered from outside read written rows."""
+
+    def __init__(self, ctx: ImportContext):
+        self.ctx = ctx
+
+    def __getitem__(self, section: str):
+        ctx = self.ctx
+
+        class Section:
+            def __getitem__(self, code):
+                return _Ref(ctx.pk(section, code))
+
+            def get(self, code, default=None):
+                pk = ctx.pk(section, code)
+                return default if pk is None else _Ref(pk)
+
+        return Section()
+
+
 @dataclass
 class ImportContext:
-    doc: dict
+    """What one import knows: codes and ids, never the document or model objects.
+
+    `index[section]` maps each code of the document to what the checks of other sections read of it
+    (a tree node's parent and level or kind, a position's unit); `stored[section]` the same of rows
+    already in the database, with their pk (None: not there), read in batches as codes are met;
+    `pks[section]` the pk of each code this import wrote.
+    """
+
+    doc: dict | None = None  # a document built in memory (the matrix workbook); else items are spooled
+    spools: dict[str, Spool] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     located: list[tuple[str, int, str, str]] = field(default_factory=list)
-    # code -> object, for what is in the database already (filled by `prefetch`) and then what was written.
-    objects: dict[str, dict[str, models.Model]] = field(default_factory=lambda: defaultdict(dict))
+    index: dict[str, dict[str, tuple | None]] = field(default_factory=lambda: defaultdict(dict))
+    stored: dict[str, dict[str, tuple | None]] = field(default_factory=lambda: defaultdict(dict))
+    pks: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    created: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
-    preexisting: dict[str, set[str]] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda message: None
     by: object = None  # the user the history names (None: the command line without --by)
     run: object = None
-    # The document never changes during an import: its code indexes are built once, not per lookup.
-    _doc_codes: dict[str, dict[str, dict]] = field(default_factory=dict, repr=False)
-    # Parent maps are read by validation only; `import_scenario` clears them before writing.
-    _parents: dict[str, dict[str, str | None]] = field(default_factory=dict, repr=False)
 
-    def items(self, section: str) -> list[dict]:
-        return self.doc.get(section) or []
+    def items(self, section: str):
+        if self.doc is not None:
+            return self.doc.get(section) or []
+        spool = self.spools.get(section)
+        return iter(spool) if spool is not None else iter(())
 
-    def doc_codes(self, section: str) -> dict[str, dict]:
-        if section not in self._doc_codes:
-            self._doc_codes[section] = {item["code"]: item for item in self.items(section)}
-        return self._doc_codes[section]
+    def size(self, section: str) -> int:
+        if self.doc is not None:
+            return len(self.doc.get(section) or [])
+        spool = self.spools.get(section)
+        return spool.count if spool is not None else 0
+
+    def doc_codes(self, section: str) -> dict[str, tuple | None]:
+        return self.index[section]
+
+    @property
+    def objects(self) -> _Refs:
+        return _Refs(self)
+
+    def close(self) -> None:
+        for spool in self.spools.values():
+            spool.close()
 
     def problem(self, section: str, index: int, item: dict, field_name: str, message: str) -> None:
         self.problems.append(f"{item_label(section, index, item)} field {field_name}: {message}")
         self.located.append((section, index, field_name, message))
 
+    # ---- what the database holds ------------------------------------------------------------------
+
+    def stored_info(self, section: str, code: str) -> tuple | None:
+        """(pk, parent code, level / kind / unit code) of a stored row, or None."""
+        known = self.stored[section]
+        if code not in known:
+            self.fetch(section, [code])
+        return known.get(code)
+
+    def fetch(self, section: str, codes) -> None:
+        """Read the stored rows of `codes` (and a tree node's ancestors, a position's unit) in one go."""
+        known = self.stored[section]
+        wanted = [c for c in {c for c in codes if isinstance(c, str)} if c not in known]
+        if not wanted:
+            return
+        model = MODEL_OF_SECTION[section]
+        for start in range(0, len(wanted), BATCH):
+            part = wanted[start : start + BATCH]
+            for code in part:
+                known[code] = None
+            if section in TREES:
+                extra = {"regions": "level", "units": "kind"}.get(section, "pk")
+                rows = model.objects.filter(code__in=part).values_list("code", "pk", "path", extra)
+                ancestors = set()
+                for code, pk, path, value in rows:
+                    codes_up = [c for c in path.split("/") if c]
+                    parent = sys.intern(codes_up[-2]) if len(codes_up) > 1 else None
+                    known[sys.intern(code)] = (pk, parent, value if section != "sectors" else None)
+                    ancestors.update(codes_up[:-1])
+                self.fetch(section, ancestors)
+            elif section == "positions":
+                rows = model.objects.filter(code__in=part).values_list("code", "pk", "unit__code")
+                units = set()
+                for code, pk, unit in rows:
+                    known[sys.intern(code)] = (pk, None, sys.intern(unit))
+                    units.add(unit)
+                self.fetch("units", units)
+            else:
+                for code, pk in model.objects.filter(code__in=part).values_list("code", "pk"):
+                    known[sys.intern(code)] = (pk, None, None)
+
+    # ---- codes, from the document first and then the database ------------------------------------
+
     def known(self, section: str, code: str) -> bool:
-        return code in self.doc_codes(section) or code in self.objects[section]
+        return code in self.index[section] or self.stored_info(section, code) is not None
 
     def check_ref(self, section, index, item, field_name, target_section, code=None) -> bool:
         code = item.get(field_name) if code is None else code
@@ -82,11 +201,27 @@ class ImportContext:
             return False
         return True
 
+    def _info(self, section: str, code: str | None, at: int):
+        """Field `at` of the document's (parent, extra) for `code`, else of the stored row."""
+        if code is None:
+            return None
+        info = self.index[section].get(code, False)
+        if info is not False:
+            return info[at] if info else None
+        row = self.stored_info(section, code)
+        return row[at + 1] if row else None
+
+    def parent_of(self, section: str, code: str | None) -> str | None:
+        return self._info(section, code, 0)
+
     def unit_kind(self, code: str) -> str | None:
-        if code in self.doc_codes("units"):
-            return self.doc_codes("units")[code]["kind"]
-        unit = self.objects["units"].get(code)
-        return unit.kind if unit else None
+        return self._info("units", code, 1)
+
+    def region_level(self, code: str) -> str | None:
+        return self._info("regions", code, 1)
+
+    def unit_of_position(self, code: str | None) -> str | None:
+        return self._info("positions", code, 1)
 
     def check_enterprise_ref(self, section, index, item, field_name, code=None) -> None:
         code = item.get(field_name) if code is None else code
@@ -94,39 +229,33 @@ class ImportContext:
             if self.unit_kind(code) != UnitKind.ENTERPRISE:
                 self.problem(section, index, item, field_name, f"unit {code!r} is not an enterprise")
 
-    def parent_map(self, section: str) -> dict[str, str | None]:
-        """code -> parent code, the document overriding the database."""
-        if section in self._parents:
-            return self._parents[section]
-        parents: dict[str, str | None] = {}
-        for obj in self.objects[section].values():
-            codes = obj.ancestor_codes()
-            for parent, child in zip([None, *codes[:-1]], codes, strict=True):
-                parents.setdefault(child, parent)
-        for code, item in self.doc_codes(section).items():
-            parents[code] = item.get("parent")
-        self._parents[section] = parents
-        return parents
-
     def enterprise_of_unit(self, code: str | None) -> str | None:
         """The enterprise a unit belongs to, following parents through document and database."""
-        parents = self.parent_map("units")
         seen = set()
         while code is not None and code not in seen:
             seen.add(code)
             if self.unit_kind(code) == UnitKind.ENTERPRISE:
                 return code
-            code = parents.get(code)
+            code = self.parent_of("units", code)
         return None
 
     def enterprise_of_position(self, code: str | None) -> str | None:
-        if code in self.doc_codes("positions"):
-            return self.enterprise_of_unit(self.doc_codes("positions")[code]["unit"])
-        position = self.objects["positions"].get(code)
-        return None if position is None else self.enterprise_of_unit(position.unit.code)
+        return self.enterprise_of_unit(self.unit_of_position(code))
+
+    # ---- what was written -------------------------------------------------------------------------
+
+    def pk(self, section: str, code: str | None) -> int | None:
+        if code is None:
+            return None
+        pk = self.pks[section].get(code)
+        if pk is None:
+            row = self.stored_info(section, code)
+            pk = row[0] if row else None
+        return pk
 
     def get(self, section: str, code: str | None):
-        return None if code is None else self.objects[section][code]
+        """A reference to the row of `code`, for a foreign key (only its pk is set)."""
+        return None if code is None else MODEL_OF_SECTION[section](pk=self.pk(section, code))
 
 
 def parse_date(value: str) -> dt.date:

@@ -14,7 +14,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 
 from .. import strict_json
 from ..validators import EARLIEST_DAY, LATEST_DAY, day_problem, moment_problem, text_problem
-from .context import MODEL_OF_SECTION, ImportContext, money, parse_date, parse_datetime
+from .context import money, parse_date, parse_datetime
 from .errors import BAD_TEXT, ScenarioError, item_label
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "scenario.schema.json").read_text(encoding="utf-8"))
@@ -32,11 +32,12 @@ def parse_document(text: str) -> dict:
     return doc
 
 
-def _schema_problem(doc, error: jsonschema.ValidationError) -> str:
-    path = list(error.absolute_path)
+def _schema_problem(doc, error: jsonschema.ValidationError, path: list | None = None, item=None) -> str:
+    """One line for a schema error; `path` and `item` when the error came from checking one item."""
+    path = list(error.absolute_path) if path is None else path
     if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int):
         section, index = path[0], path[1]
-        item = doc[section][index]
+        item = doc[section][index] if item is None else item
         where = item_label(section, index, item)
         rest = path[2:]
         if error.validator == "additionalProperties":
@@ -59,43 +60,51 @@ def _schema_problem(doc, error: jsonschema.ValidationError) -> str:
     return f"document: {error.message}"
 
 
-def check_schema(doc) -> None:
-    validator = jsonschema.Draft202012Validator(
-        SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+def validator_of(schema: dict) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
-    errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+
+
+# Each section's item schema on its own, with the definitions it refers to: items are checked one by one.
+ITEM_VALIDATORS = {
+    section: validator_of({"$defs": SCHEMA["$defs"], **spec["items"]})
+    for section, spec in SCHEMA["properties"].items()
+}
+
+
+def schema_located(path: list, error: jsonschema.ValidationError) -> tuple | None:
+    """(section, index, field, message) of an item's schema error, for callers pointing at a cell."""
+    if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int):
+        field_name = str(path[2]) if len(path) > 2 else ""
+        if error.validator == "required" and "'" in error.message:
+            field_name = error.message.split("'")[1]
+        return (path[0], path[1], field_name, error.message)
+    return None
+
+
+def check_schema(doc) -> None:
+    errors = sorted(validator_of(SCHEMA).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        located = []
-        for error in errors[:50]:
-            path = list(error.absolute_path)
-            if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], int):
-                field_name = str(path[2]) if len(path) > 2 else ""
-                if error.validator == "required" and "'" in error.message:
-                    field_name = error.message.split("'")[1]
-                located.append((path[0], path[1], field_name, error.message))
+        located = [where for e in errors[:50] if (where := schema_located(list(e.absolute_path), e))]
         raise ScenarioError([_schema_problem(doc, e) for e in errors[:50]], located)
 
 
-def _check_field_values(ctx: ImportContext) -> bool:
+def field_value_problems(model, item: dict):
     """What the schema cannot say but the database enforces: lengths, integer and decimal ranges, NUL.
 
     Without this a long name or a huge number passes validation and fails inside the write, with a
-    traceback on PostgreSQL (SQLite silently stores what PostgreSQL refuses). False when a date lies
-    outside the calendar, so that the section rules never compute with it.
+    traceback on PostgreSQL (SQLite silently stores what PostgreSQL refuses). Yields (field, problem,
+    whether it is a date): a date outside the calendar stops the section rules computing with it.
     """
-    calendar_ok = True
-    for section, model in MODEL_OF_SECTION.items():
-        for index, item in enumerate(ctx.items(section)):
-            for name, value in item.items():
-                try:
-                    model_field = model._meta.get_field(name)
-                except FieldDoesNotExist:
-                    continue
-                problem = _field_value_problem(model_field, value)
-                if problem:
-                    ctx.problem(section, index, item, name, problem)
-                    calendar_ok = calendar_ok and not isinstance(model_field, models.DateField)
-    return calendar_ok
+    for name, value in item.items():
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        problem = _field_value_problem(model_field, value)
+        if problem:
+            yield name, problem, isinstance(model_field, models.DateField)
 
 
 def _field_value_problem(model_field, value) -> str | None:

@@ -14,7 +14,7 @@ from ...models import (
     Permit,
 )
 from ..context import CHANGE_REASON, ImportContext, _check_period, parse_date
-from ..writing import _new_pks, _sync_m2m, _upsert_flat
+from ..writing import _sync_m2m, _upsert_flat
 
 
 def _validate_duties(ctx: ImportContext) -> None:
@@ -69,93 +69,103 @@ def _validate_certifications(ctx: ImportContext) -> None:
 
 
 def _write_duties(ctx: ImportContext) -> None:
-    rows = []
-    for i in ctx.items("duties"):
-        rows.append(
-            (
-                i["code"],
-                {
-                    "type": i["type"],
-                    "holder_position": ctx.get("positions", i.get("holder_position")),
-                    "holder_unit": ctx.get("units", i.get("holder_unit")),
-                    "region": ctx.get("regions", i.get("region")),
-                    "enterprise": ctx.get("units", i.get("enterprise")),
-                    "start": parse_date(i["start"]),
-                    "end": parse_date(i["end"]) if i.get("end") else None,
-                    "basis": i.get("basis", ""),
-                },
-            )
+    rows = (
+        (
+            i["code"],
+            {
+                "type": i["type"],
+                "holder_position_id": ctx.pk("positions", i.get("holder_position")),
+                "holder_unit_id": ctx.pk("units", i.get("holder_unit")),
+                "region_id": ctx.pk("regions", i.get("region")),
+                "enterprise_id": ctx.pk("units", i.get("enterprise")),
+                "start": parse_date(i["start"]),
+                "end": parse_date(i["end"]) if i.get("end") else None,
+                "basis": i.get("basis", ""),
+            },
+            i.get("sectors") or [],
         )
-    _upsert_flat(ctx, "duties", Duty, rows)
-    wanted = {
-        ctx.objects["duties"][i["code"]].pk: {ctx.objects["sectors"][c].pk for c in i.get("sectors") or []}
         for i in ctx.items("duties")
-    }
-    _sync_m2m(Duty, "sectors", "sector_id", wanted, _new_pks(ctx, "duties"))
+    )
+    _upsert_flat(
+        ctx, "duties", Duty, rows, after_batch=_m2m_of_batch(ctx, Duty, "sectors", "sector_id", "sectors")
+    )
+
+
+def _m2m_of_batch(ctx: ImportContext, model, relation: str, target_key: str, target_section: str):
+    section = {Duty: "duties", Inspection: "inspections"}[model]
+
+    def sync(rows, created: set[int]) -> None:
+        wanted = {
+            ctx.pk(section, code): {ctx.pk(target_section, c) for c in targets} for code, _, targets in rows
+        }
+        _sync_m2m(model, relation, target_key, wanted, created)
+
+    return sync
 
 
 def _write_permits(ctx: ImportContext) -> None:
-    rows = [
+    rows = (
         (
             i["code"],
             {
                 "name": i.get("name", ""),
-                "enterprise": ctx.get("units", i["enterprise"]),
-                "sector": ctx.get("sectors", i["sector"]),
-                "position": ctx.get("positions", i["position"]),
+                "enterprise_id": ctx.pk("units", i["enterprise"]),
+                "sector_id": ctx.pk("sectors", i["sector"]),
+                "position_id": ctx.pk("positions", i["position"]),
                 "approved_on": parse_date(i["approved_on"]),
                 "valid_until": parse_date(i["valid_until"]) if i.get("valid_until") else None,
             },
         )
         for i in ctx.items("permits")
-    ]
-    _upsert_flat(ctx, "permits", Permit, rows)
+    )
+    _upsert_flat(ctx, "permits", Permit, rows, after_batch=lambda rows, created: None)
 
 
 def _write_inspections(ctx: ImportContext) -> None:
-    rows = [
+    rows = (
         (
             i["code"],
             {
-                "enterprise": ctx.get("units", i["enterprise"]),
-                "sector": ctx.get("sectors", i["sector"]),
-                "unit": ctx.get("units", i["unit"]),
+                "enterprise_id": ctx.pk("units", i["enterprise"]),
+                "sector_id": ctx.pk("sectors", i["sector"]),
+                "unit_id": ctx.pk("units", i["unit"]),
                 "date": parse_date(i["date"]),
                 "findings": i.get("findings", ""),
             },
+            i["inspectors"],
         )
         for i in ctx.items("inspections")
-    ]
-    _upsert_flat(ctx, "inspections", Inspection, rows)
-    wanted = {
-        ctx.objects["inspections"][i["code"]].pk: {ctx.objects["positions"][c].pk for c in i["inspectors"]}
-        for i in ctx.items("inspections")
-    }
-    _sync_m2m(Inspection, "inspectors", "position_id", wanted, _new_pks(ctx, "inspections"))
+    )
+    sync = _m2m_of_batch(ctx, Inspection, "inspectors", "position_id", "positions")
+    _upsert_flat(ctx, "inspections", Inspection, rows, after_batch=sync)
 
 
 def _write_certifications(ctx: ImportContext) -> None:
-    items = ctx.items("certifications")
-    rows = [
+    rows = (
         (
             i["code"],
             {
                 "kind": i["kind"],
-                "issuer": ctx.get("units", i["issuer"]),
-                "enterprise": ctx.get("units", i["enterprise"]),
-                "sector": ctx.get("sectors", i["sector"]),
+                "issuer_id": ctx.pk("units", i["issuer"]),
+                "enterprise_id": ctx.pk("units", i["enterprise"]),
+                "sector_id": ctx.pk("sectors", i["sector"]),
                 "issued_on": parse_date(i["issued_on"]),
                 "valid_until": parse_date(i["valid_until"]) if i.get("valid_until") else None,
                 "conclusion": i.get("conclusion", ""),
             },
+            i["signers"],
         )
-        for i in items
-    ]
-    _upsert_flat(ctx, "certifications", Certification, rows)
-    # Signers in document order; a certification's rows are replaced only when the list differs.
+        for i in ctx.items("certifications")
+    )
+    _upsert_flat(
+        ctx, "certifications", Certification, rows, after_batch=lambda rows, created: _signers(ctx, rows)
+    )
+
+
+def _signers(ctx: ImportContext, rows) -> None:
+    """Signers in document order; a certification's rows are replaced only when the list differs."""
     wanted = {
-        ctx.objects["certifications"][i["code"]].pk: [ctx.objects["positions"][c].pk for c in i["signers"]]
-        for i in items
+        ctx.pk("certifications", code): [ctx.pk("positions", c) for c in signers] for code, _, signers in rows
     }
     current: dict[int, list[int]] = defaultdict(list)
     stored = CertificationSigner.objects.filter(certification_id__in=list(wanted)).order_by("order", "id")

@@ -9,43 +9,42 @@ from ...models import (
     UnitKind,
 )
 from ..context import ImportContext
-from ..writing import _new_pks, _sync_m2m, _write_tree
+from ..writing import _sync_m2m, _write_tree
 
 
 def _check_tree(ctx: ImportContext, section: str) -> None:
-    parents = ctx.parent_map(section)
     for index, item in enumerate(ctx.items(section)):
         ctx.check_ref(section, index, item, "parent", section)
         code, seen = item["code"], set()
-        node = parents.get(code)
+        node = ctx.parent_of(section, code)
         while node is not None and node not in seen:
             if node == code:
                 ctx.problem(section, index, item, "parent", f"cycle: {code!r} is its own ancestor")
                 break
             seen.add(node)
-            node = parents.get(node)
+            node = ctx.parent_of(section, node)
 
 
 def _validate_regions(ctx: ImportContext) -> None:
     _check_tree(ctx, "regions")
-    levels = {code: obj.level for code, obj in ctx.objects["regions"].items()}
-    levels.update({code: item["level"] for code, item in ctx.doc_codes("regions").items()})
     for index, item in enumerate(ctx.items("regions")):
         parent = item.get("parent")
-        if parent in levels and LEVEL_RANK[item["level"]] <= LEVEL_RANK[levels[parent]]:
+        level = ctx.region_level(parent) if parent is not None else None
+        if level is not None and LEVEL_RANK[item["level"]] <= LEVEL_RANK[level]:
             ctx.problem(
                 "regions",
                 index,
                 item,
                 "level",
-                f"level {item['level']} is not below its parent {parent}'s level {levels[parent]}",
+                f"level {item['level']} is not below its parent {parent}'s level {level}",
             )
     # A stored region whose level the document changes must stay above its stored children too.
     doc = ctx.doc_codes("regions")
+    ctx.fetch("regions", doc)
     relevelled = [
         code
-        for code, item in doc.items()
-        if code in ctx.objects["regions"] and ctx.objects["regions"][code].level != item["level"]
+        for code, (_, level) in doc.items()
+        if (ctx.stored["regions"].get(code) or (0, 0, level))[2] != level
     ]
     if relevelled:
         index_of = {item["code"]: index for index, item in enumerate(ctx.items("regions"))}
@@ -56,14 +55,15 @@ def _validate_regions(ctx: ImportContext) -> None:
             .order_by("code")
         )
         for child in children:
-            item = doc[child.parent.code]
-            if LEVEL_RANK[child.level] <= LEVEL_RANK[item["level"]]:
+            code = child.parent.code
+            level = doc[code][1]
+            if LEVEL_RANK[child.level] <= LEVEL_RANK[level]:
                 ctx.problem(
                     "regions",
-                    index_of[item["code"]],
-                    item,
+                    index_of[code],
+                    {"code": code},
                     "level",
-                    f"level {item['level']} is not above the level {child.level} of its child {child.code}",
+                    f"level {level} is not above the level {child.level} of its child {child.code}",
                 )
 
 
@@ -90,13 +90,15 @@ def _write_sectors(ctx: ImportContext) -> None:
 
 
 def _write_units(ctx: ImportContext) -> None:
+    def sectors_of_batch(items, created: set[int]) -> None:
+        wanted = {
+            ctx.pk("units", i["code"]): {ctx.pk("sectors", c) for c in i.get("sectors") or []} for i in items
+        }
+        _sync_m2m(Unit, "sectors", "sector_id", wanted, created)
+
     _write_tree(
         ctx,
         "units",
-        lambda i: {"name": i["name"], "kind": i["kind"], "region": ctx.get("regions", i["region"])},
+        lambda i: {"name": i["name"], "kind": i["kind"], "region_id": ctx.pk("regions", i["region"])},
+        after_batch=sectors_of_batch,
     )
-    wanted = {
-        ctx.objects["units"][i["code"]].pk: {ctx.objects["sectors"][c].pk for c in i.get("sectors") or []}
-        for i in ctx.items("units")
-    }
-    _sync_m2m(Unit, "sectors", "sector_id", wanted, _new_pks(ctx, "units"))
