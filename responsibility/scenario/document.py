@@ -15,7 +15,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from .. import strict_json
 from ..validators import EARLIEST_DAY, LATEST_DAY, day_problem, moment_problem, text_problem
 from .context import money, parse_date, parse_datetime
-from .errors import BAD_TEXT, ScenarioError, item_label
+from .errors import ScenarioError, item_label
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "scenario.schema.json").read_text(encoding="utf-8"))
 
@@ -166,23 +166,3 @@ def _bad_strings(value, where: str):
             stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
         elif text_problem(item):
             yield path
-
-
-def _text_problems(doc) -> list[str]:
-    """Every string of the document without NUL or lone surrogates, named by item and field (the text
-    itself is never printed: a lone surrogate cannot even be written to a terminal)."""
-    if not isinstance(doc, dict):
-        return []
-    problems = []
-    for section, items in doc.items():
-        if text_problem(section):
-            problems.append(f"document: a section name {BAD_TEXT}")
-            continue
-        if not isinstance(items, list):
-            problems += [f"document field {path}: {BAD_TEXT}" for path in _bad_strings(items, section)]
-            continue
-        for index, item in enumerate(items):
-            code = item.get("code") if isinstance(item, dict) else None
-            label = item_label(section, index, item) if not text_problem(code) else f"{section}[{index}]"
-            problems += [f"{label} field {path or '(item)'}: {BAD_TEXT}" for path in _bad_strings(item, "")]
-    return sorted(problems)
