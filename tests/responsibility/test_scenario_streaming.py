@@ -111,16 +111,18 @@ def test_a_refusal_in_the_last_section_leaves_nothing_written():
 
 
 @pytest.mark.django_db
-def test_a_failure_while_writing_the_last_section_leaves_nothing_written(monkeypatch):
+def test_a_failure_while_writing_the_last_section_leaves_nothing_written():
     last = scenario.SECTIONS[-1]
 
     def broken_write(ctx):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setitem(scenario.SECTIONS, -1, scenario.Section(last.name, last.validate, broken_write))
+    scenario.SECTIONS[-1] = scenario.Section(last.name, last.validate, broken_write, model=last.model)
     before = row_counts()
-
-    with pytest.raises(RuntimeError):
-        import_scenario(DEMO_FILE.read_text(encoding="utf-8"))
+    try:
+        with pytest.raises(RuntimeError):
+            import_scenario(DEMO_FILE.read_text(encoding="utf-8"))
+    finally:
+        scenario.SECTIONS[-1] = last
 
     assert row_counts() == before
