@@ -5,7 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from responsibility.scenario import ScenarioError, import_scenario
+from responsibility.scenario import ScenarioError, import_scenario_file
 
 
 class Command(BaseCommand):
@@ -24,17 +24,19 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=by, is_active=True).first()
             if user is None:
                 raise CommandError(f"--by: no active user {by!r}")
-        try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"cannot read {file}: {exc}") from None
 
         def progress(message):
             if not quiet:
                 self.stdout.write(f"  {message}")
 
+        # Read a chunk at a time (a large document is never held whole); standard input likewise.
+        source = sys.stdin.buffer if file == "-" else Path(file)
         try:
-            ctx = import_scenario(text, progress=progress, by=user, source=str(file), os_user=_os_user())
+            ctx = import_scenario_file(
+                source, progress=progress, by=user, source=str(file), os_user=_os_user()
+            )
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {file}: {exc}") from None
         except ScenarioError as exc:
             raise CommandError("refused, nothing written:\n" + "\n".join(exc.problems)) from None
         new = sum(n for n, _ in ctx.counts.values())
