@@ -8,11 +8,12 @@ redirects to the workbench (post/redirect/get), a refusal re-renders it with the
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
+
+from responsibility.access import page
 
 from .. import cases as case_services
 from ..cases import ReviewEntry
@@ -46,7 +47,7 @@ def _submit(request, case, vis, form, form_name: str, write, message: str, ancho
     return _workbench(request, case, vis, status=400, **{form_name: form})
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_nature_causes(request, code):
     vis, case = _post_case(request, code)
@@ -64,7 +65,7 @@ def case_nature_causes(request, code):
     return _submit(request, case, vis, form, "nature_form", write, "已记录事故性质和原因", "#conclusions")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_course(request, code):
     vis, case = _post_case(request, code)
@@ -80,7 +81,7 @@ def case_course(request, code):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_lessons(request, code):
     vis, case = _post_case(request, code)
@@ -92,7 +93,7 @@ def case_lessons(request, code):
     return _submit(request, case, vis, form, "lessons_form", write, "已记录主要教训", "#conclusions")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_unit_problems(request, code):
     vis, case = _post_case(request, code)
@@ -104,7 +105,7 @@ def case_unit_problems(request, code):
     return _submit(request, case, vis, form, "problem_form", write, "已记录该单位存在的主要问题", "#problems")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_appraisal_add(request, code):
     vis, case = _post_case(request, code)
@@ -118,7 +119,7 @@ def case_appraisal_add(request, code):
     return _submit(request, case, vis, form, "appraisal_form", write, "已登记技术鉴定期间", "#appraisal")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_appraisal_end(request, code, pk):
     vis, case = _post_case(request, code)
@@ -139,7 +140,7 @@ def case_appraisal_end(request, code, pk):
     return _workbench(request, case, vis, status=400, appraisal_errors=errors)
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_handover(request, code):
     vis, case = _post_case(request, code)
@@ -160,7 +161,7 @@ def case_handover(request, code):
     return _submit(request, case, vis, form, "handover_form", write, "已登记问题线索移交", "#handovers")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_handover_decision(request, code, pk):
     vis, case = _post_case(request, code)
@@ -183,7 +184,7 @@ def case_handover_decision(request, code, pk):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_review(request, code):
     vis, case = _post_case(request, code)

@@ -9,10 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from responsibility.api.permissions import (
-    ANY_ROLE,
-    HasActionRole,
-)
+from responsibility.access import api_roles
+from responsibility.api.permissions import HasActionRole
 from responsibility.chain import EventScope, resolve_chain
 from responsibility.models import Position, Region, Sector
 from responsibility.permissions import Visibility, request_visibility
@@ -29,7 +27,7 @@ class TraceView(APIView):
 
     permission_classes = [IsAuthenticated, HasActionRole]
     # An enterprise traces its own events: its own links and the supervision track (DESIGN §1).
-    action_roles = {"get": ANY_ROLE}
+    action_roles = api_roles(get=("trace", "read"))
 
     @extend_schema(parameters=[TraceQuerySerializer], responses=TraceSerializer)
     def get(self, request):
