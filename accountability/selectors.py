@@ -9,12 +9,24 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from responsibility.access import visible
 from responsibility.models import CadreAuthority, Person
+from responsibility.permissions import Visibility
 
 from .grading import INVESTIGATION_DAYS
 from .measures import BY_CODE as MEASURE_KINDS
 from .measures import SECTIONS
-from .models import AccountabilityRecord, Case, CaseState, Decision, HandOver, Investigator, Measure
+from .models import (
+    Accident,
+    AccountabilityRecord,
+    Case,
+    CaseState,
+    Decision,
+    HandOver,
+    Hazard,
+    Investigator,
+    Measure,
+)
 
 # The receiving 纪检监察 body by cadre authority (kept beside the hand-over service).
 AUTHORITY_BODY = {
@@ -23,6 +35,19 @@ AUTHORITY_BODY = {
     CadreAuthority.CITY: "市纪委监委",
     CadreAuthority.COUNTY: "县纪委监委",
 }
+
+
+# The events and cases a user may see (the access policy's scope, responsibility/access.py), for pages and API.
+def visible_accidents(vis: Visibility):
+    return visible(vis, Accident.objects.all())
+
+
+def visible_hazards(vis: Visibility):
+    return visible(vis, Hazard.objects.all())
+
+
+def visible_cases(vis: Visibility):
+    return visible(vis, Case.objects.all())
 
 
 def case_records(case: Case) -> list[AccountabilityRecord]:

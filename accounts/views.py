@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from responsibility.access import page
 from responsibility.views import render_page
 
 from .forms import NewApiKeyForm
@@ -16,7 +16,7 @@ from .services import client_address, issue_api_key, revoke_api_key
 NEW_TOKEN = "new_api_key"
 
 
-@login_required
+@page("account", "use")
 def api_keys(request):
     """GET lists the keys (and, once, a key just created); POST creates one, then redirects, so a
     reload neither makes another key nor shows this one again."""
@@ -35,7 +35,7 @@ def api_keys(request):
     return render_page(request, "accounts/api_keys.html", context)
 
 
-@login_required
+@page("account", "use")
 @require_POST
 def revoke_key(request):
     token_key = request.POST.get("key", "")

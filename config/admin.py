@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from responsibility.access import may_use_admin
+
 # Apps in the order 安委办 staff use them; the rest (accounts, scheduling) follow in name order.
 APP_ORDER = ["responsibility", "accountability", "accounts", "auth"]
 
@@ -10,6 +12,10 @@ class DutyChainAdminSite(admin.AdminSite):
     site_header = "安全生产责任链管理"
     site_title = "安全生产责任链"
     index_title = "责任体系与追责管理"
+
+    def has_permission(self, request):
+        """The access policy's rule for the admin (responsibility/access.py): 安委办 staff only."""
+        return may_use_admin(request.user)
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

@@ -9,8 +9,6 @@ import datetime as dt
 from functools import reduce
 from operator import or_
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
@@ -18,29 +16,29 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from .access import may, page
 from .chain import STORED_SUPERVISION_TYPES, scope_region
 from .coverage import cached_coverage_report
 from .forms import MatrixForm
 from .models import LEVEL_RANK, Duty, DutyType, Region, RegionLevel, Sector, Tenure, Track
 from .permissions import Role, Visibility, any_of, request_visibility
 
-MATRIX_ROLES = {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}
 # A province holds tens of thousands of posts: the page shows them a page at a time (?page=N).
 ROWS_PER_PAGE = 200
 
 # ---- page plumbing shared by every page (base.html reads `role` and `nav`) ----------------------------
 
 NAV = [
-    # (url name, label, roles that see it)
-    ("accountability:dashboard", "驾驶舱", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
-    ("accountability:trace", "责任链追溯", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
-    ("accountability:case_list", "一案双查", {Role.ADMIN, Role.INSPECTOR}),
-    ("accountability:accident_list", "事故", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
-    ("accountability:hazard_list", "隐患台账", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
-    ("responsibility:matrix", "责任矩阵", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR}),
-    ("accountability:enterprise_list", "企业", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
-    ("accountability:unit_list", "单位", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
-    ("accountability:person_list", "人员", {Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE}),
+    # (url name, label, the access policy's (area, action) of the page: a role sees the entries it may open)
+    ("accountability:dashboard", "驾驶舱", ("dashboard", "read")),
+    ("accountability:trace", "责任链追溯", ("trace", "read")),
+    ("accountability:case_list", "一案双查", ("case", "read")),
+    ("accountability:accident_list", "事故", ("accident", "read")),
+    ("accountability:hazard_list", "隐患台账", ("hazard", "read")),
+    ("responsibility:matrix", "责任矩阵", ("matrix", "read")),
+    ("accountability:enterprise_list", "企业", ("reference", "read")),
+    ("accountability:unit_list", "单位", ("reference", "read")),
+    ("accountability:person_list", "人员", ("reference", "read")),
 ]
 ROLE_LABELS = {
     Role.ADMIN: "安委办",
@@ -57,8 +55,8 @@ def page_context(request) -> dict:
     current = request.resolver_match.view_name if request.resolver_match else ""
     nav = [
         {"url": reverse(name), "label": label, "active": current == name}
-        for name, label, roles in NAV
-        if vis.role in roles
+        for name, label, (area, action) in NAV
+        if may(vis, area, action)
     ]
     return {"role": vis.role, "role_label": ROLE_LABELS.get(vis.role, ""), "nav": nav}
 
@@ -151,11 +149,9 @@ def build_matrix(duties: list[Duty], sectors: list[Sector], holders: dict[int, o
     )
 
 
-@login_required
+@page("matrix", "read")
 def matrix(request):
     vis = request_visibility(request)
-    if vis.role not in MATRIX_ROLES:
-        raise PermissionDenied("企业用户不能查看责任矩阵")  # DESIGN §1: a role lacking an action is a 403
     regions = allowed_regions(vis).order_by("path")
     form = MatrixForm(request.GET or None, regions=regions.values_list("code", "name", "level"))
     status = 200

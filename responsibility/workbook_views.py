@@ -1,6 +1,7 @@
 """The matrix workbook pages: download the whole matrix; upload one, see what would change, confirm.
 
-Only 安委办 (the admin role) edits the matrix, so only it exports and imports the whole workbook.
+Only 安委办 (the admin role) edits the matrix, so only it exports and imports the whole workbook
+(the access policy's ("matrix", "edit"), responsibility/access.py).
 """
 
 from __future__ import annotations
@@ -9,14 +10,12 @@ import base64
 import hashlib
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from .access import page
 from .forms import WorkbookUploadForm
-from .permissions import Role, request_visibility
 from .views import render_page
 from .workbook import WorkbookError, export_workbook, import_workbook, preview_workbook
 
@@ -24,25 +23,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "matrix_workbook_upload"
 
 
-def _require_admin(request) -> None:
-    if request_visibility(request).role != Role.ADMIN:
-        raise PermissionDenied
-
-
-@login_required
+@page("matrix", "edit")
 def workbook_export(request):
-    _require_admin(request)
     response = HttpResponse(export_workbook(), content_type=XLSX)
     name = f"responsibility-matrix-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-@login_required
+@page("matrix", "edit")
 def workbook_import(request):
     """GET: the upload form. POST with a file: the preview (or the problems). POST confirm: the import
     of the very file previewed (kept in the session, checked by its hash)."""
-    _require_admin(request)
     if request.method == "POST" and request.POST.get("confirm"):
         return _confirm(request)
     form = WorkbookUploadForm(request.POST or None, request.FILES or None)

@@ -8,6 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from responsibility.access import api_roles
+from responsibility.api.permissions import HasActionRole
+
 from ..models import Notification
 from ..reminders.inbox import mark_read, notifications_for, unread_count
 
@@ -41,7 +44,14 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """站内通知：每个登录用户只看到发给自己（或本人所对应人员）的通知。"""
 
     serializer_class = NotificationSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, HasActionRole]
+    action_roles = api_roles(
+        list=("account", "use"),
+        retrieve=("account", "use"),
+        read=("account", "use"),
+        read_all=("account", "use"),
+        unread_count=("account", "use"),
+    )
     filter_backends = []
 
     def get_queryset(self):

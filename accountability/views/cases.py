@@ -6,7 +6,6 @@ Writes go only through accountability/cases/.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -15,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from responsibility.access import may, page
 from responsibility.models import (
     DutyType,
     PartyRole,
@@ -43,10 +43,7 @@ from ..models import (
 )
 from ..selectors import case_records, records_by_track
 from .common import (
-    CASE_WRITERS,
     _today,
-    require_case_reader,
-    require_case_writer,
     visible_accidents,
     visible_cases,
     visible_hazards,
@@ -54,7 +51,7 @@ from .common import (
 
 
 def _case_or_404(vis: Visibility, code: str) -> Case:
-    require_case_reader(vis)
+    """A case in scope (the view's policy check has passed), else 404."""
     return get_object_or_404(
         visible_cases(vis).select_related(
             "accident__enterprise",
@@ -69,10 +66,9 @@ def _case_or_404(vis: Visibility, code: str) -> Case:
     )
 
 
-@login_required
+@page("case", "read")
 def case_list(request):
     vis = request_visibility(request)
-    require_case_reader(vis)
     qs = visible_cases(vis).select_related("accident", "hazard").order_by("-opened_at")
     state = request.GET.get("state", "")
     if state in CaseState.values:
@@ -90,12 +86,11 @@ def case_list(request):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_open(request):
     """Open the case of an accident or an overdue hazard (idempotent: an open case is returned)."""
     vis = request_visibility(request)
-    require_case_writer(vis)
     accident = hazard = None
     if request.POST.get("accident"):
         accident = get_object_or_404(visible_accidents(vis), code=request.POST["accident"])
@@ -175,7 +170,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
     blockers = case_services.closing_blockers(case)
     actions = list(case.corrective_actions.select_related("verified_by"))
     education = list(case.education.all())
-    writer = vis.role in CASE_WRITERS and not case.is_closed
+    writer = may(vis, "case", "write") and not case.is_closed
     context = {
         "case": case,
         "source": case.accident or case.hazard,
@@ -198,13 +193,13 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "investigation_overdue": case.is_investigation_overdue(_today()),
         "action_errors": bound.get("action_errors"),
         # 回头看 comes a year after the 批复, on a closed case too (views/conclusions.py).
-        "may_review": vis.role in CASE_WRITERS,
+        "may_review": may(vis, "case", "write"),
         "bound_forms": bound,
     }
     return render_page(request, "accountability/case_workbench.html", context, status=status)
 
 
-@login_required
+@page("case", "read")
 def case_workbench(request, code):
     vis = request_visibility(request)
     case = _case_or_404(vis, code)
@@ -215,7 +210,6 @@ def case_workbench(request, code):
 def _post_case(request, code) -> tuple[Visibility, Case]:
     vis = request_visibility(request)
     case = _case_or_404(vis, code)
-    require_case_writer(vis)
     return vis, case
 
 
@@ -237,7 +231,7 @@ def _case_form_post(request, code, form_class, write, done_message: str, anchor:
     return _workbench(request, case, vis, status=400, **{form_name: form})
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_cause(request, code):
     return _case_form_post(
@@ -251,7 +245,7 @@ def case_cause(request, code):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_action_add(request, code):
     return _case_form_post(
@@ -265,7 +259,7 @@ def case_action_add(request, code):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_action_done(request, code, pk):
     vis, case = _post_case(request, code)
@@ -285,7 +279,7 @@ def case_action_done(request, code, pk):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_education(request, code):
     return _case_form_post(
@@ -299,7 +293,7 @@ def case_education(request, code):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_add_subject(request, code):
     vis, case = _post_case(request, code)
@@ -323,7 +317,7 @@ def case_add_subject(request, code):
     return _workbench(request, case, vis, status=400, subject_form=form)
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_close(request, code):
     vis, case = _post_case(request, code)

@@ -8,11 +8,12 @@ redirects to the workbench (post/redirect/get), a refusal re-renders it with the
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
+
+from responsibility.access import page
 
 from .. import cases as case_services
 from ..cases import ReviewEntry
@@ -48,7 +49,7 @@ def _submit(request, case, vis, form, form_name: str, write, message: str, ancho
     return _workbench(request, case, vis, status=400, **{form_name: form})
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_nature_causes(request, code):
     vis, case = _post_case(request, code)
@@ -66,7 +67,7 @@ def case_nature_causes(request, code):
     return _submit(request, case, vis, form, "nature_form", write, "已记录事故性质和原因", "#conclusions")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_course(request, code):
     vis, case = _post_case(request, code)
@@ -82,7 +83,7 @@ def case_course(request, code):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_lessons(request, code):
     vis, case = _post_case(request, code)
@@ -94,7 +95,7 @@ def case_lessons(request, code):
     return _submit(request, case, vis, form, "lessons_form", write, "已记录主要教训", "#conclusions")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_unit_problems(request, code):
     vis, case = _post_case(request, code)
@@ -106,7 +107,7 @@ def case_unit_problems(request, code):
     return _submit(request, case, vis, form, "problem_form", write, "已记录该单位存在的主要问题", "#problems")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_appraisal_add(request, code):
     vis, case = _post_case(request, code)
@@ -120,7 +121,7 @@ def case_appraisal_add(request, code):
     return _submit(request, case, vis, form, "appraisal_form", write, "已登记技术鉴定期间", "#appraisal")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_appraisal_end(request, code, pk):
     vis, case = _post_case(request, code)
@@ -141,7 +142,7 @@ def case_appraisal_end(request, code, pk):
     return _workbench(request, case, vis, status=400, appraisal_errors=errors)
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_handover(request, code):
     vis, case = _post_case(request, code)
@@ -162,7 +163,7 @@ def case_handover(request, code):
     return _submit(request, case, vis, form, "handover_form", write, "已登记问题线索移交", "#handovers")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_handover_decision(request, code, pk):
     vis, case = _post_case(request, code)
@@ -185,7 +186,7 @@ def case_handover_decision(request, code, pk):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_review(request, code):
     vis, case = _post_case(request, code)
@@ -220,7 +221,7 @@ def case_review(request, code):
     )
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_investigator(request, code):
     vis, case = _post_case(request, code)
@@ -232,7 +233,7 @@ def case_investigator(request, code):
     return _submit(request, case, vis, form, "investigator_form", write, "已登记调查组成员单位", "#team")
 
 
-@login_required
+@page("case", "write")
 @require_POST
 def case_investigation_period(request, code):
     vis, case = _post_case(request, code)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
+from responsibility.access import may, page
 from responsibility.permissions import Role, request_visibility
 from responsibility.views import render_page
 
 from .. import dashboard as figures
 from ..charts import grouped_bar_chart, horizontal_bars
 from ..selectors import overdue_investigations
-from .common import CASE_READERS, _today, visible_accidents, visible_cases, visible_hazards
+from .common import _today, visible_accidents, visible_cases, visible_hazards
 
 
-@login_required
+@page("account", "use")
 def home(request):
     vis = request_visibility(request)
     if vis.role == Role.ENTERPRISE:
@@ -25,7 +25,7 @@ def home(request):
     return redirect("accountability:dashboard")
 
 
-@login_required
+@page("dashboard", "read")
 def dashboard(request):
     """Accidents and deaths by month with 同比, by grade, sector and territory; overdue hazards; 督办; reminders.
 
@@ -61,7 +61,7 @@ def dashboard(request):
     overdue_by_sector = figures.overdue_hazards_by_sector(overdue)
     overdue_by_territory = figures.overdue_hazards_by_territory(overdue)
     cases = visible_cases(vis)
-    late_cases = overdue_investigations(cases, today) if vis.role in CASE_READERS else None
+    late_cases = overdue_investigations(cases, today) if may(vis, "case", "read") else None
     return render_page(
         request,
         "accountability/dashboard.html",

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from responsibility.access import may, page
 from responsibility.models import Duty, Position, Tenure, UnitKind
 from responsibility.permissions import request_visibility
 from responsibility.views import render_page
@@ -21,10 +21,10 @@ from responsibility.views import render_page
 from ..listing import query_without_page
 from ..models import AccountabilityRecord
 from ..pickers import search
-from .common import CASE_READERS, visible_cases
+from .common import visible_cases
 
 
-@login_required
+@page("reference", "read")
 def unit_list(request):
     vis = request_visibility(request)
     qs = vis.units().select_related("region", "parent").order_by("path")
@@ -42,7 +42,7 @@ def unit_list(request):
     )
 
 
-@login_required
+@page("reference", "read")
 def unit_detail(request, code):
     vis = request_visibility(request)
     unit = get_object_or_404(vis.units().select_related("region", "parent", "enterprise"), code=code)
@@ -79,7 +79,7 @@ def unit_detail(request, code):
     )
 
 
-@login_required
+@page("reference", "read")
 def person_list(request):
     vis = request_visibility(request)
     today = timezone.localdate()
@@ -103,7 +103,7 @@ def person_list(request):
     )
 
 
-@login_required
+@page("reference", "read")
 def person_detail(request, code):
     vis = request_visibility(request)
     person = get_object_or_404(vis.people(), code=code)
@@ -117,7 +117,7 @@ def person_detail(request, code):
         tenure.unit_visible = tenure.position.unit_id in units
         tenure.last = tenure.end - dt.timedelta(days=1) if tenure.end else None  # ends are exclusive
     records = []
-    if vis.role in CASE_READERS:
+    if may(vis, "case", "read"):
         records = list(
             AccountabilityRecord.objects.filter(person=person, case__in=visible_cases(vis).values("pk"))
             .select_related("case")

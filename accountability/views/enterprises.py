@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
-from responsibility.api.permissions import HAZARD_REPORTERS
+from responsibility.access import may, page
 from responsibility.chain import ChainRequest, EventScope, resolve_chains
 from responsibility.models import (
     Duty,
@@ -31,7 +30,7 @@ from .common import _today, visible_accidents, visible_hazards
 from .trace import _link_card
 
 
-@login_required
+@page("reference", "read")
 def enterprise_list(request):
     vis = request_visibility(request)
     today = _today()
@@ -71,7 +70,7 @@ def enterprise_list(request):
     )
 
 
-@login_required
+@page("reference", "read")
 def enterprise_detail(request, code):
     """An enterprise's own page: its duty list (全员安全生产责任清单), its regulators, its hazards and deadlines."""
     vis = request_visibility(request)
@@ -144,6 +143,6 @@ def enterprise_detail(request, code):
             "hazards": hazards,
             "accidents": accidents,
             "sources": dict(HazardSource.choices),
-            "may_report": vis.role in HAZARD_REPORTERS,
+            "may_report": may(vis, "hazard", "report"),
         },
     )

@@ -1,7 +1,8 @@
 """The hazard pages: report, 五到位 plan, evidence, 销号 or rejection, 挂牌督办, extensions, and the timeline.
 
-Thin views over accountability/hazards.py (the API's services): the roles per action are the API's
-(responsibility/api/permissions.py); a hazard outside scope is a 404, a role lacking the action a 403;
+Thin views over accountability/hazards.py (the API's services): the roles per action are the access
+policy's (responsibility/access.py, as for the API); a role lacking the action is a 403, then a hazard
+outside scope a 404;
 a refusal of a service is shown on its form, and every successful POST redirects (post/redirect/get).
 """
 
@@ -12,8 +13,7 @@ import os
 import secrets
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from responsibility.api.permissions import ENTERPRISE_SIDE, HAZARD_REPORTERS, REGULATORS
+from responsibility.access import may, page
 from responsibility.permissions import Visibility, request_visibility
 from responsibility.views import render_page
 
@@ -38,7 +38,7 @@ from ..forms_hazards import (
     VerifyForm,
 )
 from ..models import ExtensionDecision, ExtensionRequest, Hazard, HazardState, HazardTransition
-from .common import CASE_WRITERS, visible_cases, visible_hazards
+from .common import visible_cases, visible_hazards
 
 
 def _hazard_or_404(vis: Visibility, code: str) -> Hazard:
@@ -120,7 +120,7 @@ def _forms(vis: Visibility, hazard: Hazard, bound: dict) -> dict:
     """The action forms this role may use on this hazard in its state (a bound one keeps its errors)."""
     state, forms = hazard.state, {}
     pending = next((e for e in hazard.extensions.all() if e.decision == ExtensionDecision.PENDING), None)
-    if vis.role in ENTERPRISE_SIDE and state != HazardState.CLOSED:
+    if may(vis, "hazard", "rectify") and state != HazardState.CLOSED:
         if state in (HazardState.REPORTED, HazardState.RECTIFYING):
             initial = {
                 "measures": hazard.measures,
@@ -135,7 +135,7 @@ def _forms(vis: Visibility, hazard: Hazard, bound: dict) -> dict:
             forms["submit_form"] = SubmitForm()
         if pending is None:
             forms["extension_form"] = ExtensionRequestForm()
-    if vis.role in REGULATORS:
+    if may(vis, "hazard", "supervise"):
         if state == HazardState.SUBMITTED:
             forms["verify_form"] = VerifyForm()
             forms["reject_form"] = RejectForm()
@@ -154,8 +154,8 @@ def _detail(request, hazard: Hazard, vis: Visibility, *, status: int = 200, **bo
         "listing": getattr(hazard, "listing", None),
         "overdue": hazard.is_overdue(today),
         "days_left": (hazard.deadline - today).days,
-        "case": visible_cases(vis).filter(hazard=hazard).first() if vis.role in CASE_WRITERS else None,
-        "may_open_case": vis.role in CASE_WRITERS and hazard.is_overdue(today),
+        "case": visible_cases(vis).filter(hazard=hazard).first(),
+        "may_open_case": may(vis, "case", "write") and hazard.is_overdue(today),
         "five_missing": [hazard_services.FIVE_IN_PLACE_LABELS[m] for m in hazard.five_in_place_missing],
         "timeline": timeline(hazard),
         **_forms(vis, hazard, bound),
@@ -163,18 +163,17 @@ def _detail(request, hazard: Hazard, vis: Visibility, *, status: int = 200, **bo
     return render_page(request, "accountability/hazard_detail.html", context, status=status)
 
 
-@login_required
+@page("hazard", "read")
 def hazard_detail(request, code):
     vis = request_visibility(request)
     return _detail(request, _hazard_or_404(vis, code), vis)
 
 
-def _act(request, code, roles, form_name, make_form, write, done: str):
-    """Validate a hazard form, write through a service, redirect; a refusal stays on the form (400)."""
+def _act(request, code, form_name, make_form, write, done: str):
+    """Validate a hazard form, write through a service, redirect; a refusal stays on the form (400).
+    The role was checked by the view's `page` decorator."""
     vis = request_visibility(request)
     hazard = _hazard_or_404(vis, code)
-    if vis.role not in roles:
-        raise PermissionDenied("您的角色无权执行此操作")
     form = make_form(vis, hazard)
     if form.is_valid():
         try:
@@ -187,7 +186,7 @@ def _act(request, code, roles, form_name, make_form, write, done: str):
     return _detail(request, _hazard_or_404(vis, code), vis, status=400, **{form_name: form})
 
 
-@login_required
+@page("hazard", "rectify")
 @require_POST
 def hazard_plan(request, code):
     """Save the 五到位 plan; with `start`, also move reported → rectifying (a 重大隐患 needs all five)."""
@@ -201,7 +200,6 @@ def hazard_plan(request, code):
     return _act(
         request,
         code,
-        ENTERPRISE_SIDE,
         "plan_form",
         lambda vis, hazard: PlanForm(request.POST, vis=vis, hazard=hazard),
         write,
@@ -209,13 +207,12 @@ def hazard_plan(request, code):
     )
 
 
-@login_required
+@page("hazard", "rectify")
 @require_POST
 def hazard_submit(request, code):
     return _act(
         request,
         code,
-        ENTERPRISE_SIDE,
         "submit_form",
         lambda vis, hazard: SubmitForm(request.POST, request.FILES),
         lambda vis, hazard, data: hazard_services.submit_rectification(
@@ -225,13 +222,12 @@ def hazard_submit(request, code):
     )
 
 
-@login_required
+@page("hazard", "rectify")
 @require_POST
 def hazard_request_extension(request, code):
     return _act(
         request,
         code,
-        ENTERPRISE_SIDE,
         "extension_form",
         lambda vis, hazard: ExtensionRequestForm(request.POST),
         lambda vis, hazard, data: hazard_services.request_extension(
@@ -241,13 +237,12 @@ def hazard_request_extension(request, code):
     )
 
 
-@login_required
+@page("hazard", "supervise")
 @require_POST
 def hazard_verify(request, code):
     return _act(
         request,
         code,
-        REGULATORS,
         "verify_form",
         lambda vis, hazard: VerifyForm(request.POST),
         lambda vis, hazard, data: hazard_services.verify_and_close(
@@ -257,13 +252,12 @@ def hazard_verify(request, code):
     )
 
 
-@login_required
+@page("hazard", "supervise")
 @require_POST
 def hazard_reject(request, code):
     return _act(
         request,
         code,
-        REGULATORS,
         "reject_form",
         lambda vis, hazard: RejectForm(request.POST),
         lambda vis, hazard, data: hazard_services.reject_submission(
@@ -273,13 +267,12 @@ def hazard_reject(request, code):
     )
 
 
-@login_required
+@page("hazard", "supervise")
 @require_POST
 def hazard_list_for_supervision(request, code):
     return _act(
         request,
         code,
-        REGULATORS,
         "listing_form",
         lambda vis, hazard: ListingForm(request.POST, vis=vis),
         lambda vis, hazard, data: hazard_services.list_for_supervision(
@@ -289,7 +282,7 @@ def hazard_list_for_supervision(request, code):
     )
 
 
-@login_required
+@page("hazard", "supervise")
 @require_POST
 def hazard_decide_extension(request, code):
     def write(vis, hazard, data):
@@ -303,7 +296,6 @@ def hazard_decide_extension(request, code):
     return _act(
         request,
         code,
-        REGULATORS,
         "decide_form",
         lambda vis, hazard: DecideExtensionForm(request.POST),
         write,
@@ -311,12 +303,10 @@ def hazard_decide_extension(request, code):
     )
 
 
-@login_required
+@page("hazard", "report")
 def hazard_report(request):
     """A new hazard (自查上报 for an enterprise user); the code is given by the system."""
     vis = request_visibility(request)
-    if vis.role not in HAZARD_REPORTERS:
-        raise PermissionDenied("您的角色无权上报隐患")
     form = HazardReportForm(request.POST or None, vis=vis)
     status = 200
     if request.method == "POST":
@@ -338,7 +328,7 @@ def _new_code() -> str:
             return code
 
 
-@login_required
+@page("hazard", "read")
 def hazard_evidence(request, code, pk):
     """An evidence file, for those who may see the hazard."""
     vis = request_visibility(request)

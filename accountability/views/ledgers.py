@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
-from responsibility.api.permissions import HAZARD_REPORTERS
+from responsibility.access import may, page
 from responsibility.models import (
     Sector,
 )
@@ -25,8 +24,6 @@ from ..models import (
 )
 from ..selectors import year_bounds
 from .common import (
-    CASE_READERS,
-    CASE_WRITERS,
     XLSX,
     _today,
     visible_accidents,
@@ -53,7 +50,7 @@ def _accident_filters(request, vis):
     return text_search(qs, request, "code", "title", "enterprise__name", "region__name")
 
 
-@login_required
+@page("accident", "read")
 def accident_list(request):
     vis = request_visibility(request)
     qs = _accident_filters(request, vis).select_related("case")
@@ -66,12 +63,12 @@ def accident_list(request):
             "grades": Grade.choices,
             "sectors": Sector.objects.order_by("path").values_list("code", "name"),
             "query": query_without_page(request),
-            "may_read_cases": vis.role in CASE_READERS,
+            "may_read_cases": may(vis, "case", "read"),
         },
     )
 
 
-@login_required
+@page("accident", "read")
 def accident_ledger(request):
     vis = request_visibility(request)
     qs = _accident_filters(request, vis).select_related("case", "unit", "post")
@@ -80,7 +77,7 @@ def accident_ledger(request):
     return response
 
 
-@login_required
+@page("accident", "read")
 def accident_detail(request, code):
     vis = request_visibility(request)
     accident = get_object_or_404(
@@ -96,7 +93,7 @@ def accident_detail(request, code):
         {
             "accident": accident,
             "case": case,
-            "may_open_case": vis.role in CASE_WRITERS,
+            "may_open_case": may(vis, "case", "write"),
             # DESIGN §1: an enterprise user is not shown other enterprises' parts (parties, actors).
             "show_parties": vis.role != Role.ENTERPRISE,
         },
@@ -127,7 +124,7 @@ def _hazard_filters(request, vis):
     return text_search(qs, request, "code", "title", "enterprise__name")
 
 
-@login_required
+@page("hazard", "read")
 def hazard_list(request):
     vis = request_visibility(request)
     page = Paginator(_hazard_filters(request, vis), 50).get_page(request.GET.get("page"))
@@ -146,12 +143,12 @@ def hazard_list(request):
             "sectors": Sector.objects.order_by("path").values_list("code", "name"),
             "query": query_without_page(request),
             "filters": request.GET,
-            "may_report": vis.role in HAZARD_REPORTERS,
+            "may_report": may(vis, "hazard", "report"),
         },
     )
 
 
-@login_required
+@page("hazard", "read")
 def hazard_ledger(request):
     """隐患台账 as a spreadsheet, with the filters of the list."""
     vis = request_visibility(request)

@@ -6,9 +6,9 @@ Small and bounded: at most LIMIT rows, one query, only what the user may see (th
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 
+from responsibility.access import page
 from responsibility.permissions import request_visibility
 from responsibility.views import page_context
 
@@ -17,7 +17,7 @@ from ..pickers import KINDS, label_of, scoped, search
 LIMIT = 20
 
 
-@login_required
+@page("reference", "read")
 def lookup(request, kind):
     if kind not in KINDS:
         raise Http404

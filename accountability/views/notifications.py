@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from responsibility.access import page
 from responsibility.views import render_page
 
 from ..reminders.inbox import mark_read, notifications_for
 
 
-@login_required
+@page("account", "use")
 def notification_list(request):
     """My reminders (站内提醒), newest first; unread ones marked."""
     qs = notifications_for(request.user).order_by("-created_at", "-id")
@@ -28,7 +28,7 @@ def notification_list(request):
     )
 
 
-@login_required
+@page("account", "use")
 @require_POST
 def notification_mark_read(request):
     """Mark one (`id`) or all of my notifications read; only ever my own."""

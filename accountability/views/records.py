@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 
+from responsibility.access import may, page, require
 from responsibility.permissions import request_visibility
 from responsibility.views import render_page
 
@@ -24,13 +24,15 @@ from ..report import report_sections
 from ..report_docx import report_docx
 from ..selectors import case_records
 from .cases import _case_or_404, _done, _ranges_text, _record_rows
-from .common import CASE_WRITERS, DOCX, _today, require_case_writer
+from .common import DOCX, _today
 
 
-@login_required
+@page("case", "read")
 def record_detail(request, code, pk):
     """One subject of the case: its snapshot and basis, the finding or its amendment, and the measures."""
     vis = request_visibility(request)
+    if request.method == "POST":
+        require(vis, "case", "write")
     case = _case_or_404(vis, code)
     records = {r.pk: r for r in case_records(case)}
     record = records.get(pk)
@@ -41,7 +43,6 @@ def record_detail(request, code, pk):
     form_class = AmendForm if amending else FindingForm
     status = 200
     if request.method == "POST":
-        require_case_writer(vis)
         form = form_class(request.POST)
         formset = MeasureFormSet(request.POST, prefix="m")
         if form.is_valid() and formset.is_valid():
@@ -93,7 +94,7 @@ def record_detail(request, code, pk):
             "form": form,
             "formset": formset,
             "amending": amending,
-            "may_write": vis.role in CASE_WRITERS and not case.is_closed,
+            "may_write": may(vis, "case", "write") and not case.is_closed,
             "ranges": _ranges_text(case.grade),
             "measure_needs": measure_needs(),
             "findings": Finding,
@@ -102,7 +103,7 @@ def record_detail(request, code, pk):
     )
 
 
-@login_required
+@page("case", "read")
 def case_report(request, code):
     """The printable 调查报告: the sections of the Word export (report.py), in DOMAIN.md's order."""
     vis = request_visibility(request)
@@ -114,7 +115,7 @@ def case_report(request, code):
     )
 
 
-@login_required
+@page("case", "read")
 def case_report_docx(request, code):
     vis = request_visibility(request)
     case = _case_or_404(vis, code)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.urls import reverse
 
+from responsibility.access import may, page
 from responsibility.chain import Link
 from responsibility.models import (
     DutyType,
@@ -27,7 +27,7 @@ from ..models import (
     Accident,
 )
 from ..tracing import Traced, TraceRefused, TraceRequest, as_codes, resolve
-from .common import CASE_READERS, CASE_WRITERS, _today, visible_accidents, visible_cases, visible_hazards
+from .common import _today, visible_accidents, visible_cases, visible_hazards
 
 
 def _trace_form(request) -> TraceForm:
@@ -120,7 +120,7 @@ def chain_diagram(links: list[Link]) -> dict:
     }
 
 
-@login_required
+@page("trace", "read")
 def trace(request):
     vis = request_visibility(request)
     form = _trace_form(request)
@@ -134,9 +134,9 @@ def trace(request):
         trace_cards.annotate(context["diagram"], traced.links, traced.on_date, vis)
         context["json_url"] = reverse("accountability:trace_json") + "?" + request.GET.urlencode()
         source = traced.accident or traced.hazard
-        if source is not None and vis.role in CASE_READERS:
+        if source is not None and may(vis, "case", "read"):
             context["case"] = visible_cases(vis).filter(**{_source_field(source): source}).first()
-            context["may_open_case"] = vis.role in CASE_WRITERS and (
+            context["may_open_case"] = may(vis, "case", "write") and (
                 traced.accident is not None or traced.hazard.is_overdue(_today())
             )
     # A search form: its errors (an unknown code, one outside scope) are shown on a 200 page.
@@ -147,7 +147,7 @@ def _source_field(source) -> str:
     return "accident" if isinstance(source, Accident) else "hazard"
 
 
-@login_required
+@page("trace", "read")
 def trace_json(request):
     """The same trace as JSON, in the `manage.py trace --json` shape."""
     vis = request_visibility(request)

@@ -1,7 +1,8 @@
-"""Who may call which endpoint: roles per action, stated on every view.
+"""Who may call which endpoint: each view's `action_roles`, filled from the access policy
+(responsibility/access.py `api_roles`), checked by `HasActionRole`.
 
 A role lacking the action gets 403; an object outside the caller's scope is simply not in the
-view's queryset, so it answers 404 and ids cannot be probed. Scope is `request_visibility`.
+view's queryset (`access.visible`), so it answers 404 and ids cannot be probed.
 """
 
 from __future__ import annotations
@@ -10,16 +11,6 @@ from django.conf import settings
 from rest_framework.permissions import BasePermission
 
 from responsibility.permissions import Role, request_visibility
-
-ADMIN = frozenset({Role.ADMIN})
-CASE_ROLES = frozenset({Role.ADMIN, Role.INSPECTOR})
-OVERSIGHT = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REGULATOR})
-REGULATORS = frozenset({Role.ADMIN, Role.REGULATOR})
-ENTERPRISE_SIDE = frozenset({Role.ADMIN, Role.ENTERPRISE})
-HAZARD_READERS = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE})
-HAZARD_REPORTERS = frozenset({Role.ADMIN, Role.REGULATOR, Role.ENTERPRISE})
-ENTERPRISE_ONLY = frozenset({Role.ENTERPRISE})
-ANY_ROLE = frozenset({Role.ADMIN, Role.INSPECTOR, Role.REGULATOR, Role.ENTERPRISE})
 
 ROLE_LABELS = {
     Role.ADMIN: "安委办 admin",

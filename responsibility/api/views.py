@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from responsibility.access import api_roles
 from responsibility.chain import ChainRequest, EventScope, resolve_chains
 from responsibility.coverage import coverage_report
 from responsibility.filters import (
@@ -28,7 +29,7 @@ from responsibility.filters import (
 from responsibility.models import Duty, DutyType, Person, Position, Region, Sector, Tenure, Track, Unit
 from responsibility.permissions import request_visibility
 
-from .permissions import ANY_ROLE, ENTERPRISE_ONLY, OVERSIGHT, HasActionRole
+from .permissions import HasActionRole
 from .schema import CODE_LOOKUP_REGEX, code_path_parameter
 from .serializers import (
     CoverageQuerySerializer,
@@ -45,7 +46,7 @@ from .serializers import (
     named_link,
 )
 
-READ = {"list": ANY_ROLE, "retrieve": ANY_ROLE}
+READ = api_roles(list=("reference", "read"), retrieve=("reference", "read"))
 
 
 def _named(rows) -> list[dict]:
@@ -56,7 +57,7 @@ class MeView(APIView):
     """Who I am: my role, my person record, and what defines my scope."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {"get": ANY_ROLE}
+    action_roles = api_roles(get=("me", "read"))
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):
@@ -90,7 +91,7 @@ class MyDutiesView(APIView):
     the regulators, territory and leaders answerable for my enterprise today (`resolve_chain`)."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {"get": ENTERPRISE_ONLY}
+    action_roles = api_roles(get=("own_duties", "read"))
 
     @extend_schema(parameters=[MyDutiesQuerySerializer], responses=MyDutiesSerializer)
     def get(self, request):
@@ -181,7 +182,7 @@ class CoverageView(APIView):
     regions where two or more units hold `competent` for one sector — limited to the caller's scope."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {"get": OVERSIGHT}
+    action_roles = api_roles(get=("coverage", "read"))
 
     @extend_schema(parameters=[CoverageQuerySerializer], responses=CoverageSerializer)
     def get(self, request):

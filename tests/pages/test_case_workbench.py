@@ -210,8 +210,9 @@ def test_a_regulator_neither_reads_nor_writes_a_case_as_in_the_api(login, opened
     assert regulator.get(workbench()).status_code == 403
     assert regulator.get(reverse("accountability:case_list")).status_code == 403
     record = opened.records.first()
-    assert regulator.post(record_url(record), finding_post("not_responsible", "x")).status_code in (403, 404)
-    assert regulator.post(reverse("accountability:case_close", args=[opened.code])).status_code in (403, 404)
+    # The role is asked before the scope: a role lacking the action is a 403 whatever the object.
+    assert regulator.post(record_url(record), finding_post("not_responsible", "x")).status_code == 403
+    assert regulator.post(reverse("accountability:case_close", args=[opened.code])).status_code == 403
     assert regulator.post(OPEN, {"accident": "A0318"}).status_code == 403
     assert not Decision.objects.exists()
 

@@ -10,11 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from responsibility.api.permissions import (
-    OVERSIGHT,
-    REGULATORS,
-    HasActionRole,
-)
+from responsibility.access import api_roles
+from responsibility.api.permissions import HasActionRole
 from responsibility.api.schema import CODE_LOOKUP_REGEX
 from responsibility.permissions import request_visibility
 
@@ -47,12 +44,12 @@ class AccidentViewSet(
     """事故: grade computed from casualties and loss; 补报 re-grades and widens an open case."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {
-        "list": OVERSIGHT,
-        "retrieve": OVERSIGHT,
-        "create": REGULATORS,
-        "casualties": REGULATORS,
-    }
+    action_roles = api_roles(
+        list=("accident", "read"),
+        retrieve=("accident", "read"),
+        create=("accident", "report"),
+        casualties=("accident", "revise"),
+    )
     filterset_class = AccidentFilter
     lookup_field = "code"
     lookup_value_regex = CODE_LOOKUP_REGEX

@@ -13,10 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from responsibility.api.permissions import (
-    CASE_ROLES,
-    HasActionRole,
-)
+from responsibility.access import api_roles
+from responsibility.api.permissions import HasActionRole
 from responsibility.api.schema import CODE_LOOKUP_REGEX
 from responsibility.permissions import request_visibility
 
@@ -63,29 +61,26 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     """一案双查 cases: records by track with findings, measures and amendments; closing through 四不放过."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {
-        name: CASE_ROLES
-        for name in (
-            "list",
-            "retrieve",
-            "open",
-            "subjects",
-            "cause",
-            "corrective_actions",
-            "complete_corrective_action",
-            "education",
-            "close",
-            "conclusions",
-            "unit_problems",
-            "investigators",
-            "appraisal_periods",
-            "end_appraisal_period",
-            "investigation_period",
-            "handovers",
-            "handover_decision",
-            "export",
-        )
-    }
+    action_roles = api_roles(
+        list=("case", "read"),
+        retrieve=("case", "read"),
+        open=("case", "write"),
+        subjects=("case", "write"),
+        cause=("case", "write"),
+        corrective_actions=("case", "write"),
+        complete_corrective_action=("case", "write"),
+        education=("case", "write"),
+        close=("case", "write"),
+        conclusions=("case", "write"),
+        unit_problems=("case", "write"),
+        investigators=("case", "write"),
+        appraisal_periods=("case", "write"),
+        end_appraisal_period=("case", "write"),
+        investigation_period=("case", "write"),
+        handovers=("case", "write"),
+        handover_decision=("case", "write"),
+        export=("case", "read"),
+    )
     filterset_class = CaseFilter
     lookup_field = "code"
     lookup_value_regex = CODE_LOOKUP_REGEX

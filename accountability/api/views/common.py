@@ -4,34 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import Q
 from django.utils import timezone
 
 from responsibility.api.schema import code_path_parameter
-from responsibility.permissions import Visibility, request_visibility
+from responsibility.permissions import request_visibility
 
-from ...models import (
-    Accident,
-    Case,
-    Hazard,
-)
-
-
-def visible_hazards(visibility: Visibility):
-    return visibility.filter_events(Hazard.objects.all(), region_field="enterprise__region")
-
-
-def visible_accidents(visibility: Visibility):
-    return visibility.filter_events(Accident.objects.all())
-
-
-def visible_cases(visibility: Visibility):
-    if visibility.everything:
-        return Case.objects.all()
-    return Case.objects.filter(
-        Q(accident__in=visible_accidents(visibility).values("pk"))
-        | Q(hazard__in=visible_hazards(visibility).values("pk"))
-    )
+from ...selectors import visible_accidents, visible_cases, visible_hazards  # noqa: F401 (the viewsets' scope)
 
 
 def _context(view) -> dict:

@@ -15,14 +15,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from responsibility.access import api_roles
 from responsibility.api.parsers import StrictJSONParser
-from responsibility.api.permissions import (
-    ENTERPRISE_SIDE,
-    HAZARD_READERS,
-    HAZARD_REPORTERS,
-    REGULATORS,
-    HasActionRole,
-)
+from responsibility.api.permissions import HasActionRole
 from responsibility.api.schema import CODE_LOOKUP_REGEX
 from responsibility.permissions import Role, request_visibility
 
@@ -64,19 +59,19 @@ class HazardViewSet(
     enterprise's hazards; regulators verify (销号), reject, list for 督办 and decide extensions in scope."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {
-        "list": HAZARD_READERS,
-        "retrieve": HAZARD_READERS,
-        "evidence": HAZARD_READERS,
-        "create": HAZARD_REPORTERS,
-        "start_rectification": ENTERPRISE_SIDE,
-        "submit": ENTERPRISE_SIDE,
-        "request_extension": ENTERPRISE_SIDE,
-        "verify": REGULATORS,
-        "reject": REGULATORS,
-        "list_for_supervision": REGULATORS,
-        "decide_extension": REGULATORS,
-    }
+    action_roles = api_roles(
+        list=("hazard", "read"),
+        retrieve=("hazard", "read"),
+        evidence=("hazard", "read"),
+        create=("hazard", "report"),
+        start_rectification=("hazard", "rectify"),
+        submit=("hazard", "rectify"),
+        request_extension=("hazard", "rectify"),
+        verify=("hazard", "supervise"),
+        reject=("hazard", "supervise"),
+        list_for_supervision=("hazard", "supervise"),
+        decide_extension=("hazard", "supervise"),
+    )
     filterset_class = HazardFilter
     lookup_field = "code"
     lookup_value_regex = CODE_LOOKUP_REGEX

@@ -12,10 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from responsibility.api.permissions import (
-    CASE_ROLES,
-    HasActionRole,
-)
+from responsibility.access import api_roles
+from responsibility.api.permissions import HasActionRole
 from responsibility.api.schema import code_path_parameter
 from responsibility.models import Person
 from responsibility.permissions import request_visibility
@@ -54,7 +52,9 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """责任认定记录 of visible cases: each with its current decision and full decision history."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {name: CASE_ROLES for name in ("list", "retrieve", "finding", "amend")}
+    action_roles = api_roles(
+        list=("case", "read"), retrieve=("case", "read"), finding=("case", "write"), amend=("case", "write")
+    )
     serializer_class = RecordSerializer
     filterset_class = RecordFilter
     lookup_value_regex = r"[0-9]+"
@@ -111,7 +111,7 @@ class PersonAccountabilityView(APIView):
     """终身追责: every record of a person across cases and posts, with each measure's weighing period."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
-    action_roles = {"get": CASE_ROLES}
+    action_roles = api_roles(get=("case", "read"))
 
     @extend_schema(
         parameters=[code_path_parameter("code", "人员编码")], responses=PersonAccountabilitySerializer

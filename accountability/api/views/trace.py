@@ -9,10 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from responsibility.api.permissions import (
-    ANY_ROLE,
-    HasActionRole,
-)
+from responsibility.access import api_roles
+from responsibility.api.permissions import HasActionRole
 from responsibility.permissions import request_visibility
 
 from ...tracing import TraceRefused, as_codes, resolve
@@ -26,7 +24,7 @@ class TraceView(APIView):
 
     permission_classes = [IsAuthenticated, HasActionRole]
     # An enterprise traces its own events: its own links and the supervision track (DESIGN §1).
-    action_roles = {"get": ANY_ROLE}
+    action_roles = api_roles(get=("trace", "read"))
 
     @extend_schema(parameters=[TraceQuerySerializer], responses=TraceSerializer)
     def get(self, request):
