@@ -79,7 +79,7 @@ def test_sweep_selector_reads_its_deadline_through_an_index(kind):
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL planner on analysed rows")
+@pytest.mark.postgres  # the PostgreSQL planner on analysed rows
 def test_the_sweep_selects_ids_of_open_hazards_by_the_partial_index_on_thousands_of_rows(demo_county):
     """With the planner free (no switch turned off) and statistics taken on a few thousand hazards —
     mostly closed, some open far from the window, a few due — the selection reads the ids from the
