@@ -88,35 +88,48 @@ def _write_people(ctx: ImportContext) -> None:
 
 
 def _write_tenures(ctx: ImportContext) -> None:
+    # Two passes, so that no intermediate state overlaps (PostgreSQL's exclusion constraint checks each
+    # row as it is written): first every restated tenure that ends earlier than stored (a handover closes
+    # the predecessor), then the new tenures and the restatements that end later.
     total = new_count = changed_count = 0
-    for batch in batches(ctx.items("tenures")):
-        rows = [
-            (
-                ctx.pk("positions", item["position"]),
-                ctx.pk("people", item["person"]),
-                parse_date(item["start"]),
-                parse_date(item["end"]) if item.get("end") else None,
-            )
-            for item in batch
-        ]
-        stored = {
-            (t.position_id, t.start): t for t in Tenure.objects.filter(position_id__in={r[0] for r in rows})
-        }
-        new, changed = [], []
-        for position, person, start, end in rows:
-            tenure = stored.get((position, start))
-            if tenure is None:
-                new.append(Tenure(person_id=person, position_id=position, start=start, end=end))
-            elif tenure.person_id != person or tenure.end != end:
-                tenure.person_id, tenure.end = person, end
-                changed.append(tenure)
-        if new:
-            bulk_create_with_history(
-                new, Tenure, batch_size=BATCH, default_change_reason=CHANGE_REASON, default_user=ctx.by
-            )
-        save_changed(ctx, Tenure, changed, {"person", "end"})
-        total += len(batch)
-        new_count += len(new)
-        changed_count += len(changed)
+    for closing in (True, False):
+        for batch in batches(ctx.items("tenures")):
+            rows = [
+                (
+                    ctx.pk("positions", item["position"]),
+                    ctx.pk("people", item["person"]),
+                    parse_date(item["start"]),
+                    parse_date(item["end"]) if item.get("end") else None,
+                )
+                for item in batch
+            ]
+            stored = {
+                (t.position_id, t.start): t
+                for t in Tenure.objects.filter(position_id__in={r[0] for r in rows})
+            }
+            new, changed = [], []
+            for position, person, start, end in rows:
+                tenure = stored.get((position, start))
+                if tenure is None:
+                    if not closing:
+                        new.append(Tenure(person_id=person, position_id=position, start=start, end=end))
+                elif (tenure.person_id != person or tenure.end != end) and closing == _ends_sooner(
+                    end, tenure.end
+                ):
+                    tenure.person_id, tenure.end = person, end
+                    changed.append(tenure)
+            save_changed(ctx, Tenure, changed, {"person", "end"})
+            if new:
+                bulk_create_with_history(
+                    new, Tenure, batch_size=BATCH, default_change_reason=CHANGE_REASON, default_user=ctx.by
+                )
+            total += 0 if closing else len(batch)
+            new_count += len(new)
+            changed_count += len(changed)
     ctx.counts["tenures"] = (new_count, changed_count)
     ctx.progress(f"tenures: {total} ({new_count} new, {changed_count} changed)")
+
+
+def _ends_sooner(end: dt.date | None, stored_end: dt.date | None) -> bool:
+    """A restated end no later than the stored one (None = still open, the latest of all)."""
+    return end is not None and (stored_end is None or end <= stored_end)
