@@ -7,19 +7,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from accountability.events import accident_event, hazard_event, load_accident, load_hazard
 from accountability.models import Accident, Hazard
 from responsibility.chain import ChainRequest, EventScope, resolve_chain, resolve_chains
 from responsibility.models import Person, Position, Region, Sector, Unit
 from responsibility.scenario import import_scenario
-from tests.responsibility.test_chain_differential import worlds
+from tests.responsibility.test_chain_differential import world_settings, worlds
 
 pytestmark = pytest.mark.django_db
 
@@ -120,16 +119,7 @@ def _request(event: dict) -> ChainRequest:
     )
 
 
-@settings(
-    max_examples=int(os.environ.get("BATCH_EXAMPLES", "15")),
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate] if os.environ.get("DIFF_SHRINK") == "0" else list(Phase),
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
+@world_settings("BATCH_EXAMPLES", 15)
 @given(doc=worlds())
 def test_every_event_of_a_random_world_gets_its_own_chain_from_one_batch(doc):
     """Random worlds of test_chain_differential (where resolve_chain is checked against the reference):

@@ -457,18 +457,23 @@ def check_world(doc: dict):
         transaction.set_rollback(True)
 
 
+def world_settings(examples_variable: str, default: int):
+    """Hypothesis settings of the random-world tests: `examples_variable` sets how many worlds;
+    DIFF_SHRINK=0 reports the first failing world as found (shrinking a world can take minutes)."""
+    return settings(
+        max_examples=int(os.environ.get(examples_variable, str(default))),
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate] if os.environ.get("DIFF_SHRINK") == "0" else list(Phase),
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+    )
+
+
 @pytest.mark.django_db
-@settings(
-    max_examples=int(os.environ.get("DIFF_EXAMPLES", "40")),
-    deadline=None,
-    # DIFF_SHRINK=0 reports the first failing world as found (shrinking a world can take minutes)
-    phases=[Phase.explicit, Phase.generate] if os.environ.get("DIFF_SHRINK") == "0" else list(Phase),
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
+@world_settings("DIFF_EXAMPLES", 40)
 @given(doc=worlds())
 def test_resolve_chain_and_coverage_agree_with_the_reference(doc):
     check_world(doc)

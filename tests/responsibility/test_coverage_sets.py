@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections import defaultdict
 
 import pytest
 from django.db import transaction
 from django.db.models import Prefetch
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from responsibility.chain import STORED_SUPERVISION_TYPES
 from responsibility.coverage import REQUIRED_TYPES, CoverageReport, Gap, Overlap, coverage_report
 from responsibility.models import Duty, DutyType, Region, Sector, Tenure, Unit, UnitKind
 from responsibility.scenario import import_scenario
-from tests.responsibility.test_chain_differential import BASE, worlds
+from tests.responsibility.test_chain_differential import BASE, world_settings, worlds
 
 
 def naive_coverage(on_date: dt.date, region: Region | None = None) -> CoverageReport:
@@ -119,16 +118,7 @@ def days_of(doc) -> list[dt.date]:
 
 
 @pytest.mark.django_db
-@settings(
-    max_examples=int(os.environ.get("COVERAGE_EXAMPLES", "25")),
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate] if os.environ.get("DIFF_SHRINK") == "0" else list(Phase),
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
+@world_settings("COVERAGE_EXAMPLES", 25)
 @given(doc=worlds())
 def test_set_based_coverage_equals_the_naive_loop_on_random_worlds(doc):
     with transaction.atomic():
