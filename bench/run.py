@@ -136,9 +136,10 @@ class Visit:
 
 
 def product_trace(code: str):
-    from accountability.events import accident_event, load_accident
+    """What `manage.py trace --accident CODE` does, short of printing: parse, look up, resolve."""
+    from accountability.tracing import TraceRequest, resolve
 
-    return accident_event(load_accident(code)).links()
+    return resolve(TraceRequest.of({"accident": code})).links
 
 
 def check_trace_floor(visit: Visit) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.db.models import Prefetch, Q
 
+from .candidates import candidate_duties
 from .models import (
     LEVEL_RANK,
     CertificationSigner,
@@ -190,8 +191,10 @@ def covers_sector(duty_sector_codes: set[str], sector_path: Iterable[str]) -> bo
     return not duty_sector_codes or not duty_sector_codes.isdisjoint(sector_path)
 
 
-def duty_sector_codes(duty: Duty) -> set[str]:
-    return {s.code for s in duty.sectors.all()}
+def duty_sector_codes(duty: Duty) -> frozenset[str]:
+    """The codes of the sectors a duty names; a candidate duty carries them (`_candidate_duties`)."""
+    codes = getattr(duty, "sector_codes", None)
+    return codes if codes is not None else frozenset(s.code for s in duty.sectors.all())
 
 
 def scope_region(duty: Duty) -> Region:
@@ -241,32 +244,10 @@ def _in_force(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
 def _candidate_duties(
     region_codes: Iterable[str], enterprise_ids: Iterable[int], start: dt.date, end: dt.date
 ):
-    """One query for every stored duty that might apply at some time in [start, end] (§5.3); the
-    predicates below decide.
-
-    Each way a duty can reach the event is its own branch of a UNION that follows indexed keys from a
-    small set (the ancestor regions' codes, the involved enterprises' ids): ORed in one filter, the five
-    join paths made the planner scan every duty."""
-    region_codes, enterprise_ids = sorted(set(region_codes)), sorted(set(enterprise_ids))
-    supervision = Duty.objects.filter(type__in=STORED_SUPERVISION_TYPES)
-    branches = [
-        supervision.filter(region__code__in=region_codes),
-        supervision.filter(region__isnull=True, holder_unit__region__code__in=region_codes),
-        supervision.filter(region__isnull=True, holder_position__unit__region__code__in=region_codes),
-    ]
-    if enterprise_ids:
-        inside = Duty.objects.filter(type__in=ENTERPRISE_TYPE_ORDER)
-        branches += [
-            inside.filter(holder_unit__enterprise_id__in=enterprise_ids),
-            inside.filter(holder_position__unit__enterprise_id__in=enterprise_ids),
-        ]
-    first, *rest = (branch.order_by().values("pk") for branch in branches)
-    return list(
-        Duty.objects.filter(pk__in=first.union(*rest, all=True))
-        .filter(Q(end__isnull=True) | Q(end__gt=start), start__lte=end)
-        .select_related("region", "holder_unit__region", "holder_position__unit__region")
-        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("id", "code").order_by()))
-        .order_by("code")
+    """Every stored duty that might apply at some time in [start, end] (§5.3), in two queries whatever
+    the batch (responsibility/candidates.py); the predicates below decide."""
+    return candidate_duties(
+        region_codes, enterprise_ids, start, end, STORED_SUPERVISION_TYPES, ENTERPRISE_TYPE_ORDER
     )
 
 

@@ -258,7 +258,8 @@ competent AS (
     FROM covering c JOIN {unit} u ON u.id = c.unit_id
     WHERE c.type = 'competent'
 ),
-crowded AS (
+-- materialised: inlined, its estimate of one row made the planner re-aggregate it for every competent row
+crowded AS MATERIALIZED (
     SELECT enterprise_id, sector_id, region_id FROM competent
     GROUP BY enterprise_id, sector_id, region_id HAVING COUNT(DISTINCT unit_id) >= 2
 )

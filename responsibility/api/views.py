@@ -331,6 +331,6 @@ class DutyViewSet(viewsets.ReadOnlyModelViewSet):
             request_visibility(self.request)
             .duties()
             .select_related("holder_position__unit", "holder_unit", "region", "enterprise")
-            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("code")))
+            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("code").order_by("code")))
             .order_by("code")
         )
