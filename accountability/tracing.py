@@ -232,7 +232,8 @@ def _described_event(request: TraceRequest, vis: Visibility) -> tuple[TracedEven
 
 def _in_scope(qs, name: str, code: str):
     """DESIGN §1: a code that does not exist and one outside scope get one and the same answer."""
-    found = qs.filter(code=code).first()
+    # codes are unique: no ORDER BY (first() would sort a wide select_related by pk)
+    found = next(iter(qs.filter(code=code).order_by()[:1]), None)
     if found is None:
         raise TraceRefused({name: NOT_FOUND.format(value=code)}, unknown_subject=True)
     return found

@@ -318,9 +318,14 @@ def captured(fn, predicate) -> str:
 
 def plans(visit: Visit, sweep_db: str) -> None:
     code = visit.accidents[0][0]
+    # The candidate duties of a trace: their ids (responsibility/candidates.py), then their rows by id.
     explain(
         "candidate-duty",
-        captured(lambda: product_trace(code), lambda s: 'FROM "responsibility_duty"' in s),
+        captured(lambda: product_trace(code), lambda s: s.startswith("WITH regions AS")),
+    )
+    explain(
+        "candidate-duty-rows",
+        captured(lambda: product_trace(code), lambda s: s.startswith('SELECT "responsibility_duty"."id"')),
     )
     explain(
         "duty-scope",

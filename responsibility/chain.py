@@ -299,13 +299,16 @@ def _enterprise_duties(duties, scope: EventScope, sector_path, party_ids: set[in
 
 def _permits(enterprise_ids, sector_codes, period: Period):
     """§3.4/§5.4 谁审批谁负责: permits valid at some time in the period (no end = never expires)."""
-    return list(
+    return sorted(
         Permit.objects.filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=period.start),
             enterprise_id__in=enterprise_ids,
             sector__code__in=sector_codes,
             approved_on__lte=period.end,
-        ).select_related("enterprise", "sector", "position__unit__region")
+        )
+        .select_related("sector", "position__unit__region")
+        .order_by(),
+        key=lambda p: p.code,  # the model's order, sorted here (see _certification_signers)
     )
 
 
@@ -316,17 +319,19 @@ def _inspection_window_start(on_date: dt.date) -> dt.date:
 
 def _inspections(enterprise_ids, sector_codes, earliest: dt.date, latest: dt.date):
     """§3.4 谁检查谁负责: the inspections in the window before the event day, and (§5.4) in the period."""
-    return list(
+    return sorted(
         Inspection.objects.filter(
             enterprise_id__in=enterprise_ids,
             sector__code__in=sector_codes,
             date__gte=earliest,
             date__lte=latest,
         )
-        .select_related("enterprise", "sector", "unit")
+        .select_related("sector", "unit")
         .prefetch_related(
-            Prefetch("inspectors", queryset=Position.objects.select_related("unit__region").order_by("code"))
+            Prefetch("inspectors", queryset=Position.objects.select_related("unit__region").order_by())
         )
+        .order_by(),
+        key=lambda i: (-i.date.toordinal(), i.code),  # the model's order, newest first
     )
 
 
@@ -338,7 +343,7 @@ def _earliest_inspection(period: Period) -> dt.date:
 def _certification_signers(enterprise_ids, sector_codes, period: Period):
     """§5.5 谁出具谁负责: the signers of certifications issued by the event day and valid in the period,
     one query (signer rows with their certification), in the order each document lists them."""
-    return list(
+    return sorted(
         CertificationSigner.objects.filter(
             Q(certification__valid_until__isnull=True) | Q(certification__valid_until__gte=period.start),
             certification__enterprise_id__in=enterprise_ids,
@@ -346,7 +351,9 @@ def _certification_signers(enterprise_ids, sector_codes, period: Period):
             certification__issued_on__lte=period.end,
         )
         .select_related("certification__issuer", "certification__sector", "position__unit__region")
-        .order_by("certification_id", "order", "id")
+        .order_by(),
+        # sorted here, not by the database: ordering a wide select_related costs Django more than sorting
+        key=lambda s: (s.certification_id, s.order, s.pk),
     )
 
 
@@ -377,6 +384,10 @@ def _earlier_inspections(inspections, sector_path, period: Period, latest):
 def _reaches(unit: Unit, grade: str | None) -> bool:
     """§3.5: keep supervision links at or below the level that investigates the grade."""
     return LEVEL_RANK[unit.region.level] >= LEVEL_RANK[REACH_BY_GRADE[grade]]
+
+
+def _involved_enterprises(scope: EventScope) -> list[Unit]:
+    return ([scope.enterprise] if scope.enterprise else []) + [unit for unit, _role in scope.parties]
 
 
 def _involved_enterprise_ids(scope: EventScope) -> list[int]:
@@ -490,6 +501,10 @@ class _Pool:
             earliest = min(_earliest_inspection(e.period) for e in sourced)
             self.inspections = _inspections(ids, codes, earliest, envelope.end)
             self.signers = _certification_signers(ids, codes, envelope)
+            # The enterprises are the events' own, already loaded: no join for them.
+            known = {unit.pk: unit for e in sourced for unit in _involved_enterprises(e.scope)}
+            for row in (*self.permits, *self.inspections):
+                row.enterprise = known[row.enterprise_id]
         self._by_region: dict[str, list[int]] = defaultdict(list)
         self._by_owner: dict[int, list[int]] = defaultdict(list)
         for index, duty in enumerate(self.duties):
@@ -745,7 +760,7 @@ def _assemble(scope: EventScope, chosen: _Selection, period: Period, grade, book
             basis = f"{inspection.code}，{inspection.date:%Y-%m-%d} 检查" + (
                 f"：{inspection.findings}" if inspection.findings else ""
             )
-            for position in inspection.inspectors.all():
+            for position in sorted(inspection.inspectors.all(), key=lambda p: p.code):
                 if not _reaches(position.unit, grade):
                     continue
                 add(
