@@ -15,6 +15,7 @@ from responsibility.scenario import (
     _new_pks,
     _sync_m2m,
     _upsert_flat,
+    batches,
     money,
     parse_date,
     parse_datetime,
@@ -129,8 +130,14 @@ def _validate_accidents(ctx: ImportContext) -> None:
 
 
 def _sync_involved(ctx: ImportContext, section: str, event_field: str) -> None:
-    """Parties and actors of each event, in document order; replaced only when they differ."""
-    events = {ctx.objects[section][i["code"]].pk: i for i in ctx.items(section)}
+    """Parties and actors of each event, in document order; replaced only when they differ. A batch of
+    events at a time: memory holds one batch of items, not the section."""
+    for batch in batches(ctx.items(section)):
+        _sync_involved_batch(ctx, section, event_field, batch)
+
+
+def _sync_involved_batch(ctx: ImportContext, section: str, event_field: str, batch: list[dict]) -> None:
+    events = {ctx.objects[section][i["code"]].pk: i for i in batch}
     current_parties = defaultdict(list)
     for row in EventParty.objects.filter(**{f"{event_field}_id__in": list(events)}).order_by("order", "id"):
         current_parties[getattr(row, f"{event_field}_id")].append((row.enterprise_id, row.role))
@@ -166,22 +173,28 @@ def _sync_involved(ctx: ImportContext, section: str, event_field: str) -> None:
 
 def _sync_sets(ctx: ImportContext, section: str, model) -> None:
     """An event's further sectors (§5.2) as the document lists them."""
-    wanted = {
-        ctx.objects[section][i["code"]].pk: {
-            ctx.objects["sectors"][c].pk for c in i.get("also_sectors") or []
+    for batch in batches(ctx.items(section)):
+        wanted = {
+            ctx.objects[section][i["code"]].pk: {
+                ctx.objects["sectors"][c].pk for c in i.get("also_sectors") or []
+            }
+            for i in batch
         }
-        for i in ctx.items(section)
-    }
-    _sync_m2m(model, "also_sectors", "sector_id", wanted, _new_pks(ctx, section))
+        _sync_m2m(model, "also_sectors", "sector_id", wanted, _new_pks(ctx, section))
 
 
 def _sync_investigators(ctx: ImportContext) -> None:
     """The 调查组 in document order, leading unit first (§5.9); replaced only when it differs."""
+    for batch in batches(ctx.items("accidents")):
+        _sync_investigators_batch(ctx, batch)
+
+
+def _sync_investigators_batch(ctx: ImportContext, batch: list[dict]) -> None:
     wanted = {
         ctx.objects["accidents"][i["code"]].pk: [
             ctx.objects["units"][c].pk for c in i.get("investigators") or []
         ]
-        for i in ctx.items("accidents")
+        for i in batch
     }
     current: dict[int, list[int]] = defaultdict(list)
     stored = Investigator.objects.filter(accident_id__in=list(wanted)).order_by("order", "id")
@@ -211,67 +224,67 @@ def _sync_investigators(ctx: ImportContext) -> None:
 
 
 def _write_hazards(ctx: ImportContext) -> None:
-    rows = []
-    for i in ctx.items("hazards"):
-        rows.append(
-            (
-                i["code"],
-                {
-                    "title": i.get("title", ""),
-                    "enterprise": ctx.get("units", i["enterprise"]),
-                    "sector": ctx.get("sectors", i["sector"]),
-                    "unit": ctx.get("units", i.get("unit")),
-                    "level": i["level"],
-                    "source": i["source"],
-                    "inspection": ctx.get("inspections", i.get("inspection")),
-                    "found_on": parse_date(i["found_on"]),
-                    "deadline": parse_date(i["deadline"]),
-                    "state": i.get("state", "reported"),
-                    "closed_on": parse_date(i["closed_on"]) if i.get("closed_on") else None,
-                    "measures": i.get("measures", ""),
-                    "responsible_position": ctx.get("positions", i.get("responsible_position")),
-                    "funds_yuan": money(i["funds_yuan"]) if i.get("funds_yuan") is not None else None,
-                    "contingency_plan": i.get("contingency_plan", ""),
-                    "hazard_since": parse_date(i["hazard_since"]) if i.get("hazard_since") else None,
-                },
-            )
-        )
-    _upsert_flat(ctx, "hazards", Hazard, rows)
+    _upsert_flat(ctx, "hazards", Hazard, _hazard_rows(ctx))  # a generator: one batch in memory at a time
     # bulk creation skips save(): the first deadline is the original one.
     Hazard.objects.filter(original_deadline__isnull=True).update(original_deadline=F("deadline"))
     _sync_involved(ctx, "hazards", "hazard")
     _sync_sets(ctx, "hazards", Hazard)
 
 
-def _write_accidents(ctx: ImportContext) -> None:
-    rows = []
-    for i in ctx.items("accidents"):
-        loss = money(i["direct_loss_yuan"])
-        rows.append(
-            (
-                i["code"],
-                {
-                    "title": i.get("title", ""),
-                    "enterprise": ctx.get("units", i.get("enterprise")),
-                    "region": ctx.get("regions", i["region"]),
-                    "sector": ctx.get("sectors", i["sector"]),
-                    "unit": ctx.get("units", i.get("unit")),
-                    "post": ctx.get("positions", i.get("post")),
-                    "occurred_at": parse_datetime(i["occurred_at"]),
-                    "reported_at": parse_datetime(i["reported_at"]) if i.get("reported_at") else None,
-                    "deaths": i["deaths"],
-                    "serious_injuries": i["serious_injuries"],
-                    "direct_loss_yuan": loss,
-                    # bulk creation skips save(): the grade is computed here from the same rule.
-                    "grade": grade_of(i["deaths"], i["serious_injuries"], loss),
-                    "hazard_since": parse_date(i["hazard_since"]) if i.get("hazard_since") else None,
-                },
-            )
+def _hazard_rows(ctx: ImportContext):
+    for i in ctx.items("hazards"):
+        yield (
+            i["code"],
+            {
+                "title": i.get("title", ""),
+                "enterprise": ctx.get("units", i["enterprise"]),
+                "sector": ctx.get("sectors", i["sector"]),
+                "unit": ctx.get("units", i.get("unit")),
+                "level": i["level"],
+                "source": i["source"],
+                "inspection": ctx.get("inspections", i.get("inspection")),
+                "found_on": parse_date(i["found_on"]),
+                "deadline": parse_date(i["deadline"]),
+                "state": i.get("state", "reported"),
+                "closed_on": parse_date(i["closed_on"]) if i.get("closed_on") else None,
+                "measures": i.get("measures", ""),
+                "responsible_position": ctx.get("positions", i.get("responsible_position")),
+                "funds_yuan": money(i["funds_yuan"]) if i.get("funds_yuan") is not None else None,
+                "contingency_plan": i.get("contingency_plan", ""),
+                "hazard_since": parse_date(i["hazard_since"]) if i.get("hazard_since") else None,
+            },
         )
-    _upsert_flat(ctx, "accidents", Accident, rows)
+
+
+def _write_accidents(ctx: ImportContext) -> None:
+    _upsert_flat(ctx, "accidents", Accident, _accident_rows(ctx))
     _sync_involved(ctx, "accidents", "accident")
     _sync_sets(ctx, "accidents", Accident)
     _sync_investigators(ctx)
+
+
+def _accident_rows(ctx: ImportContext):
+    for i in ctx.items("accidents"):
+        loss = money(i["direct_loss_yuan"])
+        yield (
+            i["code"],
+            {
+                "title": i.get("title", ""),
+                "enterprise": ctx.get("units", i.get("enterprise")),
+                "region": ctx.get("regions", i["region"]),
+                "sector": ctx.get("sectors", i["sector"]),
+                "unit": ctx.get("units", i.get("unit")),
+                "post": ctx.get("positions", i.get("post")),
+                "occurred_at": parse_datetime(i["occurred_at"]),
+                "reported_at": parse_datetime(i["reported_at"]) if i.get("reported_at") else None,
+                "deaths": i["deaths"],
+                "serious_injuries": i["serious_injuries"],
+                "direct_loss_yuan": loss,
+                # bulk creation skips save(): the grade is computed here from the same rule.
+                "grade": grade_of(i["deaths"], i["serious_injuries"], loss),
+                "hazard_since": parse_date(i["hazard_since"]) if i.get("hazard_since") else None,
+            },
+        )
 
 
 def register() -> None:

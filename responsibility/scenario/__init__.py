@@ -23,7 +23,7 @@ from .context import (
 from .document import SCHEMA, check_schema, parse_document
 from .errors import ScenarioError, item_label
 from .run import import_document, import_scenario, import_scenario_file
-from .writing import _new_pks, _sync_m2m, _upsert_flat
+from .writing import _new_pks, _sync_m2m, _upsert_flat, batches
 
 __all__ = [
     "CHANGE_REASON",
@@ -37,6 +37,7 @@ __all__ = [
     "_new_pks",
     "_sync_m2m",
     "_upsert_flat",
+    "batches",
     "check_schema",
     "import_document",
     "import_scenario",
