@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django_filters.rest_framework import DjangoFilterBackend
 
 from .models import Duty, DutyType, Person, Position, Region, RegionLevel, Sector, Unit, UnitKind
 
@@ -104,3 +105,13 @@ class DutyFilter(SearchFilterSet):
 
     def filter_active_on(self, queryset, name, value):
         return queryset.on(value)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, passed by when a request has no query parameters: with nothing to filter by,
+    it would build and validate a form of empty fields only to return the queryset as it is."""
+
+    def filter_queryset(self, request, queryset, view):
+        if not request.query_params:
+            return queryset
+        return super().filter_queryset(request, queryset, view)

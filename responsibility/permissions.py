@@ -13,7 +13,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth.models import AnonymousUser, Group, User
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import (
@@ -252,80 +252,40 @@ class Visibility:
         return any_of(qs, Q(holder_unit__in=units), Q(holder_position__unit__in=units))
 
     def _holder_ids(self) -> tuple[list[int], list[int]]:
-        """The ids of the visible units and of the posts in them, in one query."""
-        units = self.units().order_by().values("pk")
-        rows = (
-            Unit.objects.filter(pk__in=units)
-            .order_by()
-            .annotate(is_post=Value(False))
-            .values_list("pk", "is_post")
-            .union(
-                Position.objects.filter(unit__in=units)
-                .order_by()
-                .annotate(is_post=Value(True))
-                .values_list("pk", "is_post"),
-                all=True,
-            )
-        )
-        unit_ids, position_ids = [], []
-        for pk, is_post in rows:
-            (position_ids if is_post else unit_ids).append(pk)
-        return unit_ids, position_ids
-
-
-def _signed_in(user) -> bool:
-    return not (
-        user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active
-    )
+        """The ids of the visible units and of the posts in them, in one query (a unit without posts comes
+        back once, with None)."""
+        unit_ids, position_ids = set(), []
+        for unit_id, position_id in self.units().order_by().values_list("pk", "positions__pk"):
+            unit_ids.add(unit_id)
+            if position_id is not None:
+                position_ids.append(position_id)
+        return sorted(unit_ids), position_ids
 
 
 def role_of(user) -> str:
-    if not _signed_in(user):
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
         return Role.NONE
     if user.is_superuser:
         return Role.ADMIN
-    return _role_of_groups({g.name for g in user.groups.all()})
-
-
-def _role_of_groups(names) -> str:
+    names = {g.name for g in user.groups.all()}
     roles = {ROLE_OF_GROUP[n] for n in names if n in ROLE_OF_GROUP}
     return next((r for r in ROLE_ORDER if r in roles), Role.NONE)
 
 
-GRANTED_ON = {"unit": (REGULATE_UNIT, ACT_FOR_ENTERPRISE), "region": (INSPECT_REGION,)}
+def _unit_perm_ids(user: User, codename: str) -> set[int]:
+    direct = UnitUserObjectPermission.objects.filter(user=user, permission__codename=codename)
+    via_groups = UnitGroupObjectPermission.objects.filter(group__user=user, permission__codename=codename)
+    return set(direct.values_list("content_object_id", flat=True)) | set(
+        via_groups.values_list("content_object_id", flat=True)
+    )
 
 
-def _role_and_grants(user: User) -> tuple[str, dict[str, set[int]]]:
-    """The role of a user who is neither anonymous nor a superuser, and the ids of the units and regions
-    granted to them (per permission codename, directly or through a group): one query, since it runs on
-    every request."""
-    branches = [
-        Group.objects.filter(user=user)
-        .annotate(codename=Value(""), object_id=Value(None, output_field=BigIntegerField()))
-        .values_list("name", "codename", "object_id")
-    ]
-    for kind, (direct, via_group) in {
-        "unit": (UnitUserObjectPermission, UnitGroupObjectPermission),
-        "region": (RegionUserObjectPermission, RegionGroupObjectPermission),
-    }.items():
-        codenames = {"permission__codename__in": GRANTED_ON[kind]}
-        for rows in (
-            direct.objects.filter(user=user, **codenames),
-            via_group.objects.filter(group__user=user, **codenames),
-        ):
-            branches.append(
-                rows.annotate(kind=Value(kind)).values_list(
-                    "kind", "permission__codename", "content_object_id"
-                )
-            )
-    first, *rest = (branch.order_by() for branch in branches)
-    groups, grants = set(), {codename: set() for codenames in GRANTED_ON.values() for codename in codenames}
-    for name, codename, object_id in first.union(*rest, all=True):
-        if object_id is None:
-            groups.add(name)
-        else:
-            grants[codename].add(object_id)
-    return _role_of_groups(groups), grants
+def _region_perm_ids(user: User, codename: str) -> set[int]:
+    direct = RegionUserObjectPermission.objects.filter(user=user, permission__codename=codename)
+    via_groups = RegionGroupObjectPermission.objects.filter(group__user=user, permission__codename=codename)
+    return set(direct.values_list("content_object_id", flat=True)) | set(
+        via_groups.values_list("content_object_id", flat=True)
+    )
 
 
 def _regulator_grants(unit_ids: set[int]) -> tuple[Grant, ...]:
@@ -348,15 +308,13 @@ def _regulator_grants(unit_ids: set[int]) -> tuple[Grant, ...]:
 
 def visibility_for(user) -> Visibility:
     """The user's scope, computed once (cache it on the request: `request_visibility`)."""
-    if not _signed_in(user):
-        return Visibility(Role.NONE, user_id=getattr(user, "pk", None))
-    role, grants = (Role.ADMIN, {}) if user.is_superuser else _role_and_grants(user)
+    role = role_of(user)
     if role == Role.ADMIN:
         return Visibility(role, everything=True, user_id=user.pk)
     if role == Role.INSPECTOR:
         from .models import Region
 
-        region_ids = grants[INSPECT_REGION]
+        region_ids = _region_perm_ids(user, INSPECT_REGION)
         paths = Region.objects.filter(pk__in=region_ids).values_list("path", flat=True)
         return Visibility(
             role,
@@ -365,12 +323,14 @@ def visibility_for(user) -> Visibility:
             user_id=user.pk,
         )
     if role == Role.REGULATOR:
-        unit_ids = grants[REGULATE_UNIT]
+        unit_ids = _unit_perm_ids(user, REGULATE_UNIT)
         return Visibility(
             role, grants=_regulator_grants(unit_ids), unit_ids=frozenset(unit_ids), user_id=user.pk
         )
     if role == Role.ENTERPRISE:
-        return Visibility(role, enterprise_ids=frozenset(grants[ACT_FOR_ENTERPRISE]), user_id=user.pk)
+        return Visibility(
+            role, enterprise_ids=frozenset(_unit_perm_ids(user, ACT_FOR_ENTERPRISE)), user_id=user.pk
+        )
     return Visibility(Role.NONE, user_id=getattr(user, "pk", None))
 
 

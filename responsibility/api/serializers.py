@@ -126,7 +126,7 @@ class DutySerializer(serializers.ModelSerializer):
     holder_position = code_field(allow_null=True)
     holder_unit = code_field(allow_null=True)
     unit = serializers.SerializerMethodField(help_text="负有该责任的单位（责任单位，或责任岗位所在单位）")
-    sectors = code_field(many=True)
+    sectors = serializers.SerializerMethodField()
     region = code_field(allow_null=True)
     enterprise = code_field(allow_null=True)
 
@@ -147,6 +147,9 @@ class DutySerializer(serializers.ModelSerializer):
             "end",
             "basis",
         ]
+
+    def get_sectors(self, duty) -> list[str]:
+        return sorted(duty.sector_codes)
 
     def get_type_label(self, duty) -> str:
         return DutyType(duty.type).label

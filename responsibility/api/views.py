@@ -28,6 +28,7 @@ from responsibility.filters import (
 )
 from responsibility.models import Duty, DutyType, Person, Position, Region, Sector, Tenure, Track, Unit
 from responsibility.permissions import request_visibility
+from responsibility.selectors import attach_sector_codes
 
 from .permissions import HasActionRole
 from .schema import CODE_LOOKUP_REGEX, code_path_parameter
@@ -315,6 +316,20 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
         return request_visibility(self.request).people().order_by("code")
 
 
+DUTY_LIST_FIELDS = (
+    "code",
+    "type",
+    "start",
+    "end",
+    "basis",
+    "holder_position__code",
+    "holder_position__unit__code",
+    "holder_unit__code",
+    "region__code",
+    "enterprise__code",
+)
+
+
 @_code_lookup("责任")
 class DutyViewSet(viewsets.ReadOnlyModelViewSet):
     """责任清单: the duties held by visible units and their posts (enterprise users: their own enterprise's)."""
@@ -331,6 +346,14 @@ class DutyViewSet(viewsets.ReadOnlyModelViewSet):
             request_visibility(self.request)
             .duties()
             .select_related("holder_position__unit", "holder_unit", "region", "enterprise")
-            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("code").order_by("code")))
+            # only what DutySerializer shows: Django hashes every selected column to order a page
+            .only(*DUTY_LIST_FIELDS)
             .order_by("code")
         )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return attach_sector_codes(page) if page is not None else None
+
+    def get_object(self):
+        return attach_sector_codes([super().get_object()])[0]
