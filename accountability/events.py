@@ -33,8 +33,17 @@ class TracedEvent:
         )
 
 
+def _in_order(rows):
+    """Parties and actors in document order (EVENT_PREFETCH leaves the sorting to here)."""
+    return sorted(rows, key=lambda row: (row.order, row.pk))
+
+
 def _actors(event) -> list[tuple]:
-    return [(a.person, a.role, a.of) for a in event.actors.all()]
+    return [(a.person, a.role, a.of) for a in _in_order(event.actors.all())]
+
+
+def _also_sectors(event) -> tuple[Sector, ...]:
+    return tuple(sorted(event.also_sectors.all(), key=lambda sector: sector.code))
 
 
 def accident_event(accident: Accident) -> TracedEvent:
@@ -44,7 +53,7 @@ def accident_event(accident: Accident) -> TracedEvent:
         enterprise=accident.enterprise,
         unit=accident.unit,
         post=accident.post,
-        parties=[(p.enterprise, p.role) for p in accident.parties.all()],
+        parties=[(p.enterprise, p.role) for p in _in_order(accident.parties.all())],
         actors=_actors(accident),
     )
     return TracedEvent(
@@ -53,7 +62,7 @@ def accident_event(accident: Accident) -> TracedEvent:
         accident.event_day,
         accident.grade,
         since=accident.hazard_since,
-        also_sectors=tuple(accident.also_sectors.all()),
+        also_sectors=_also_sectors(accident),
     )
 
 
@@ -63,7 +72,7 @@ def hazard_event(hazard: Hazard) -> TracedEvent:
         region=hazard.enterprise.region,
         enterprise=hazard.enterprise,
         unit=hazard.unit,
-        parties=[(p.enterprise, p.role) for p in hazard.parties.all()],
+        parties=[(p.enterprise, p.role) for p in _in_order(hazard.parties.all())],
         actors=_actors(hazard),
     )
     return TracedEvent(
@@ -72,16 +81,17 @@ def hazard_event(hazard: Hazard) -> TracedEvent:
         hazard.deadline,
         None,
         since=hazard.hazard_since,
-        also_sectors=tuple(hazard.also_sectors.all()),
+        also_sectors=_also_sectors(hazard),
     )
 
 
 # What an event's trace reads besides its own row, one query each: parties, actors (with the enterprise
-# they control), further sectors.
+# they control), further sectors. Unordered: the lists are sorted in Python (_in_order, _also_sectors), as
+# ordering a select_related costs Django more than sorting a handful of rows.
 EVENT_PREFETCH = (
-    Prefetch("parties", queryset=EventParty.objects.select_related("enterprise__region")),
-    Prefetch("actors", queryset=EventActor.objects.select_related("person", "of")),
-    Prefetch("also_sectors", queryset=Sector.objects.order_by("code")),
+    Prefetch("parties", queryset=EventParty.objects.select_related("enterprise__region").order_by()),
+    Prefetch("actors", queryset=EventActor.objects.select_related("person", "of").order_by()),
+    Prefetch("also_sectors", queryset=Sector.objects.order_by()),
 )
 
 
