@@ -74,6 +74,21 @@ def allowed_regions(vis: Visibility):
     return Region.objects.filter(reduce(or_, (Q(path__startswith=g.region_path) for g in vis.grants)))
 
 
+def _navigable(regions, requested: str | None):
+    """The regions the matrix form offers: the one asked for (else the first this user may read), the way up
+    to it and its subdivisions — not the whole province, whose 1,300 options made the page cost what the
+    province holds rather than what it shows. A region outside `regions` is not offered (the form refuses it)."""
+    if requested and (
+        len(requested) > Region._meta.get_field("code").max_length or not requested.isprintable()
+    ):
+        return []  # not a code: the form refuses it as it would any region not offered
+    current = (regions.filter(code=requested) if requested else regions).first()
+    if current is None:
+        return []
+    near = regions.filter(Q(code__in=current.ancestor_codes()) | Q(parent_id=current.pk))
+    return near.values_list("code", "name", "level")
+
+
 def _duties(region: Region, day: dt.date, track: str, vis: Visibility) -> list[Duty]:
     """Duties on `day` whose scope covers the region from above or lies inside it."""
     ancestors = region.ancestor_codes()
@@ -153,7 +168,7 @@ def build_matrix(duties: list[Duty], sectors: list[Sector], holders: dict[int, o
 def matrix(request):
     vis = request_visibility(request)
     regions = allowed_regions(vis).order_by("path")
-    form = MatrixForm(request.GET or None, regions=regions.values_list("code", "name", "level"))
+    form = MatrixForm(request.GET or None, regions=_navigable(regions, request.GET.get("region")))
     status = 200
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

@@ -75,3 +75,17 @@ def test_it_takes_the_same_number_of_queries_however_many_duties(inspector):
         )
     assert count() == before
     assert before <= 25, before
+
+
+def test_the_region_field_offers_the_way_up_the_region_and_its_subdivisions_not_the_province(login):
+    """The form lists what one can move to from the region shown, so the page costs what it shows: a
+    province's 1,300 regions in every page made it grow with the province (issue 16)."""
+    admin = login("admin")
+
+    def offered(params):
+        return [code for code, _label in admin.get(MATRIX, params).context["form"].fields["region"].choices]
+
+    assert offered({"region": "SD", "date": "2024-02-26"}) == ["SH", "SC", "SD", "P1", "T1", "T2"]
+    assert offered({"region": "T1", "date": "2024-02-26"}) == ["SH", "SC", "SD", "T1"]
+    assert offered({}) == ["SH", "SC"]  # the first region this user may read, and below it
+    assert admin.get(MATRIX, {"region": "T1\x01"}).status_code == 404
