@@ -106,7 +106,16 @@ def bench_users():
     boss, created = User.objects.get_or_create(
         username="bench_admin", defaults={"is_superuser": True, "is_staff": True}
     )
-    return member, boss
+    # A 纪检监察 inspector of the first city: a scope of thousands of enterprises, read through UNIONs.
+    inspector, created = User.objects.get_or_create(username="bench_city_inspector")
+    if created:
+        from responsibility.models import Region
+        from responsibility.permissions import INSPECT_REGION
+
+        inspector.groups.add(groups[Role.INSPECTOR])
+        city = Region.objects.filter(level="city").order_by("code").first()
+        assign_perm(f"responsibility.{INSPECT_REGION}", inspector, city)
+    return member, boss, inspector
 
 
 class Visit:
@@ -119,10 +128,11 @@ class Visit:
 
         self.name = name
         use_database(name)
-        member, boss = bench_users()
-        self.member, self.boss = Client(), Client()
+        member, boss, inspector = bench_users()
+        self.member, self.boss, self.inspector = Client(), Client(), Client()
         self.member.force_login(member)
         self.boss.force_login(boss)
+        self.inspector.force_login(inspector)
         codes = sorted(Accident.objects.values_list("code", flat=True))
         self.accidents = [
             (code, pk)
@@ -327,11 +337,20 @@ def plans(visit: Visit, sweep_db: str) -> None:
         "candidate-duty-rows",
         captured(lambda: product_trace(code), lambda s: s.startswith('SELECT "responsibility_duty"."id"')),
     )
+    # Scope filters: the page of ids each list reads first (responsibility/api/pagination.py), for the
+    # enterprise user (its own duties) and for a city's inspector (its hazards: a UNION of the ways in).
     explain(
         "duty-scope",
         captured(
             lambda: api_get(visit.member, "/api/v1/duties/"),
-            lambda s: 'FROM "responsibility_duty"' in s and "COUNT(" not in s.upper(),
+            lambda s: s.startswith('SELECT "responsibility_duty"."id" AS "pk" FROM'),
+        ),
+    )
+    explain(
+        "city-inspector-hazard-scope",
+        captured(
+            lambda: api_get(visit.inspector, "/api/v1/hazards/"),
+            lambda s: s.startswith('SELECT "accountability_hazard"."id" AS "pk" FROM'),
         ),
     )
     use_database(sweep_db)

@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["responsibility.filters.FilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "responsibility.api.pagination.IdsFirstPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "responsibility.api.schema.DutyChainSchema",
     "EXCEPTION_HANDLER": "responsibility.api.exceptions.exception_handler",
