@@ -24,7 +24,7 @@ class IdsFirstPagination(PageNumberPagination):
             return None
         ids = list(ids)
         by_pk = {row.pk: row for row in _same_reads(queryset).filter(pk__in=ids)}
-        return [by_pk[pk] for pk in ids]
+        return [by_pk[pk] for pk in ids if pk in by_pk]  # a row deleted between the two reads is left out
 
 
 def _pageable_by_ids(queryset) -> bool:
