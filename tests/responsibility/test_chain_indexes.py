@@ -79,10 +79,12 @@ def test_an_enterprise_users_duty_list_reads_its_holders_and_duties_by_index(gen
         *only(found, 'SELECT "responsibility_unit"."id" AS "pk", "responsibility_position"."id"')
     )
     count = plan_of(*only(found, 'SELECT COUNT(*) AS "__count" FROM "responsibility_duty"'))
-    page = plan_of(*only(found, 'SELECT "responsibility_duty"."id"'))
+    page = plan_of(*only(found, 'SELECT "responsibility_duty"."id" AS "pk" FROM'))  # the page's ids
+    rows = plan_of(*only(found, 'SELECT "responsibility_duty"."id", '))  # then its rows by primary key
     assert "responsibility_unit_enterprise_id" in holders and "responsibility_position_unit_id" in holders
     for plan in (count, page):
         assert "Seq Scan on responsibility_duty " not in plan + " ", plan
         assert (
             "responsibility_duty_holder_unit_id" in plan and "responsibility_duty_holder_position_id" in plan
         )
+    assert "Seq Scan on responsibility_duty " not in rows + " " and "responsibility_duty_pkey" in rows, rows
