@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -26,6 +25,7 @@ from responsibility.permissions import Visibility, request_visibility
 from responsibility.views import render_page
 
 from .. import hazards as hazard_services
+from ..evidence import evidence_download
 from ..forms import apply_service_errors
 from ..forms_hazards import (
     DecideExtensionForm,
@@ -332,12 +332,4 @@ def _new_code() -> str:
 def hazard_evidence(request, code, pk):
     """An evidence file, for those who may see the hazard."""
     vis = request_visibility(request)
-    hazard = get_object_or_404(visible_hazards(vis), code=code)
-    transition = HazardTransition.objects.filter(hazard=hazard, pk=pk).exclude(evidence="").first()
-    if transition is None:
-        raise Http404
-    try:
-        handle = transition.evidence.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=os.path.basename(transition.evidence.name))
+    return evidence_download(get_object_or_404(visible_hazards(vis), code=code), pk)

@@ -159,6 +159,9 @@ def test_the_submitted_evidence_is_linked_on_the_timeline_for_those_who_see_the_
         assert link in page, username
         download = login(username).get(link)
         assert download.status_code == 200 and b"".join(download.streaming_content) == JPEG
+        # an attachment, never rendered inline: the page serves it as the API does (one evidence_download)
+        assert download["Content-Type"] == "application/octet-stream"
+        assert download["Content-Disposition"].startswith("attachment")
     assert login("enterprise2").get(link).status_code == 404
 
 

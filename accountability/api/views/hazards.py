@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -22,6 +19,7 @@ from responsibility.api.schema import CODE_LOOKUP_REGEX
 from responsibility.permissions import Role, request_visibility
 
 from ... import hazards as hazard_services
+from ...evidence import evidence_download
 from ...filters import HazardFilter
 from ...models import (
     ExtensionDecision,
@@ -249,17 +247,4 @@ class HazardViewSet(
     @action(detail=True, methods=["get"], url_path=r"evidence/(?P<transition_id>[0-9]+)")
     def evidence(self, request, code=None, transition_id=None):
         """Download the evidence file of a transition (only for those who may see the hazard)."""
-        hazard = self.get_object()
-        transition = hazard.transitions.filter(pk=int(transition_id)).exclude(evidence="").first()
-        if transition is None:
-            raise Http404
-        try:
-            handle = transition.evidence.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=os.path.basename(transition.evidence.name),
-            content_type="application/octet-stream",
-        )
+        return evidence_download(self.get_object(), transition_id)
