@@ -15,10 +15,10 @@ from hypothesis import given
 
 from accountability.events import accident_event, hazard_event, load_accident, load_hazard
 from accountability.models import Accident, Hazard
-from responsibility.chain import ChainRequest, EventScope, resolve_chain, resolve_chains
-from responsibility.models import Person, Position, Region, Sector, Unit
+from responsibility.chain import EventScope, resolve_chain, resolve_chains
+from responsibility.models import Sector
 from responsibility.scenario import import_scenario
-from tests.responsibility.test_chain_differential import world_settings, worlds
+from tests.responsibility.test_chain_differential import chain_request, world_settings, worlds
 
 pytestmark = pytest.mark.django_db
 
@@ -95,30 +95,6 @@ def test_a_batch_keeps_the_order_and_repeats_of_its_requests(demo_county):
     assert [codes(c) for c in chains] == [alone(second), alone(first), alone(second)]
 
 
-def _request(event: dict) -> ChainRequest:
-    """A ChainRequest for an event of a generated world (as test_chain_differential builds its scope)."""
-    actors = []
-    for a in event["actors"]:
-        actor = (Person.objects.get(code=a["person"]), a["role"])
-        actors.append((*actor, Unit.objects.get(code=a["of"])) if a.get("of") else actor)
-    scope = EventScope(
-        region=Region.objects.get(code=event["region"]),
-        enterprise=Unit.objects.get(code=event["enterprise"]) if event["enterprise"] else None,
-        unit=Unit.objects.get(code=event["unit"]) if event["unit"] else None,
-        post=Position.objects.get(code=event["post"]) if event["post"] else None,
-        parties=[(Unit.objects.get(code=p["enterprise"]), p["role"]) for p in event["parties"]],
-        actors=actors,
-    )
-    return ChainRequest(
-        scope,
-        Sector.objects.get(code=event["sector"]),
-        event["date"],
-        event["grade"],
-        event["since"],
-        tuple(Sector.objects.get(code=c) for c in event["also_sectors"]),
-    )
-
-
 @world_settings("BATCH_EXAMPLES", 15)
 @given(doc=worlds())
 def test_every_event_of_a_random_world_gets_its_own_chain_from_one_batch(doc):
@@ -133,7 +109,7 @@ def test_every_event_of_a_random_world_gets_its_own_chain_from_one_batch(doc):
         import_scenario(json.dumps(doc))
         events = [reference_accident(world, a["code"]) for a in doc["accidents"]]
         events += [reference_hazard(world, h["code"]) for h in doc["hazards"]]
-        requests = [_request(event) for event in events]
+        requests = [chain_request(event) for event in events]
         chains = resolve_chains(requests)
         for request, links in zip(requests, chains, strict=True):
             assert codes(links) == alone(request)

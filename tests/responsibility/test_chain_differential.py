@@ -19,7 +19,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from responsibility.chain import EventScope, resolve_chain
+from responsibility.chain import ChainRequest, EventScope, resolve_chain
 from responsibility.coverage import coverage_report
 from responsibility.models import Person, Position, Region, Sector, Unit
 from responsibility.scenario import import_scenario
@@ -376,7 +376,8 @@ def _show(lk: dict) -> str:
     )
 
 
-def product_trace(event: dict) -> list[dict]:
+def chain_request(event: dict) -> ChainRequest:
+    """The ChainRequest of an event of a generated world (also test_chain_batch's)."""
     actors = []
     for a in event["actors"]:
         actor = (Person.objects.get(code=a["person"]), a["role"])
@@ -389,13 +390,25 @@ def product_trace(event: dict) -> list[dict]:
         parties=[(Unit.objects.get(code=p["enterprise"]), p["role"]) for p in event["parties"]],
         actors=actors,
     )
-    links = resolve_chain(
+    return ChainRequest(
         scope,
         Sector.objects.get(code=event["sector"]),
         event["date"],
         event["grade"],
-        since=event["since"],
-        also_sectors=[Sector.objects.get(code=c) for c in event["also_sectors"]],
+        event["since"],
+        tuple(Sector.objects.get(code=c) for c in event["also_sectors"]),
+    )
+
+
+def product_trace(event: dict) -> list[dict]:
+    request = chain_request(event)
+    links = resolve_chain(
+        request.scope,
+        request.sector,
+        request.on_date,
+        request.grade,
+        since=request.since,
+        also_sectors=request.also_sectors,
     )
     out = []
     for link in links:
