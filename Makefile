@@ -37,11 +37,19 @@ checks:
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64 | tr -d '\n') \
 		DJANGO_ALLOWED_HOSTS=example.org $(PY) manage.py check --deploy --fail-level WARNING
 
+# Each pass runs in parallel workers (pytest-xdist, TEST_WORKERS; a database per worker). The PostgreSQL pass
+# names its databases after this run (test_dutychain_<time>_<pid>_gwN), so two runs on one server never
+# collide, and drops them afterwards whatever the outcome.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+PYTEST := $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
+
 test-sqlite:
-	DATABASE_URL= REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -p no:cacheprovider
+	DATABASE_URL= REDIS_URL=$(TEST_REDIS_URL) $(PYTEST)
 
 test-postgres:
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -p no:cacheprovider
+	@run=test_dutychain_$$(date +%s)_$$$$; status=0; \
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_DB_NAME=$$run $(PYTEST) || status=$$?; \
+	$(PY) tests/drop_run_databases.py $(PG_URL) $$run; exit $$status
 
 # The shared contract on both worked examples; a missing ../shared fails loudly (no copy to fall back on).
 contract:
