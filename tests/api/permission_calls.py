@@ -386,6 +386,15 @@ CALLS = [
         prepare=hazards_with_pending_extension,
     ),
     Call(
+        "hazards-penalties",
+        "post",
+        "/api/v1/hazards/{code}/penalties/",
+        "hazard",
+        REGULATOR,
+        201,
+        body=lambda role, code: {"decided_on": dt.date.today().isoformat(), "document": "罚字〔2026〕1号"},
+    ),
+    Call(
         "hazards-evidence",
         "get",
         "/api/v1/hazards/{code}/evidence/{transition_id}/",

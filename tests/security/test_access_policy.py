@@ -66,6 +66,7 @@ API_ACCESS: dict[str, tuple[str, str]] = {
     "hazards-reject": ("hazard", "supervise"),
     "hazards-list-for-supervision": ("hazard", "supervise"),
     "hazards-decide-extension": ("hazard", "supervise"),
+    "hazards-penalties": ("hazard", "supervise"),
     "accidents-list": ("accident", "read"),
     "accidents-detail": ("accident", "read"),
     "accidents-create": ("accident", "report"),
