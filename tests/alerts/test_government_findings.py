@@ -177,3 +177,14 @@ def test_a_case_opened_from_the_overdue_finding_lists_the_departments_chain(over
     assert Case.objects.filter(finding=overdue_finding).count() == 1
     # The department (a subject of the case) may not open or read cases.
     assert clients["regulator"].post("/cases/open/", {"finding": "GF-ZJ2"}).status_code == 403
+
+
+def test_the_overdue_reminder_is_delivered_in_app_with_a_link_to_the_finding(overdue_finding, clients):
+    from accountability.models import Notification
+
+    sweep(now=overdue_finding.deadline + dt.timedelta(days=1), dispatch="inline")
+    note = Notification.objects.get(person__code="p09")
+    assert note.title.startswith("督查问题 GF-ZJ2：督查问题逾期未整改")
+    assert "/findings/GF-ZJ2/" in note.body and "示范区住房和城乡建设局" in note.body
+    # The department head's account reads it on the notification page.
+    assert "GF-ZJ2" in clients["regulator"].get("/notifications/").content.decode()
