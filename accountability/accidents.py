@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from .alerts import check_accident
 from .cases import extend_case_to_grade
 from .grading import grade_rank, late_report_window_days, within_late_report_window
 from .models import Accident, Case, CaseState, CasualtyRevision, EventActor, EventParty
@@ -96,6 +97,8 @@ def report_casualties(
         locked.save()
         revision.grade_after = locked.grade
         revision.save()
+        if grade_rank(revision.grade_after) > grade_rank(revision.grade_before):
+            check_accident(locked)  # a 补报 that raises the grade may complete a region's pattern
         case = Case.objects.filter(accident=locked, state=CaseState.OPEN).first()
         if case is not None and grade_rank(locked.grade) > grade_rank(case.grade or None):
             extend_case_to_grade(case=case)
@@ -132,4 +135,5 @@ def record_accident(
             EventActor,
             default_user=by,
         )
+        check_accident(accident)  # after commit: the write that crosses a threshold raises its alert
     return accident

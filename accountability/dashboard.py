@@ -169,3 +169,26 @@ def reminders_sent(hazards, cases, *, everything: bool) -> dict:
     ]
     latest = list(qs.select_related("rule", "person", "user").order_by("-delivered_at", "-id")[:10])
     return {"available": True, "by_subject": by_subject, "latest": latest}
+
+
+def open_alerts_by_kind_and_region(alerts) -> list[dict]:
+    """Open alerts in scope, counted by kind and region (one aggregate query)."""
+    from .models import AlertKind, AlertState
+
+    rows = (
+        alerts.filter(state=AlertState.OPEN)
+        .values("kind", "region__name")
+        .annotate(n=Count("id"))
+        .order_by("kind", "region__name")
+    )
+    return [{**row, "kind_label": AlertKind(row["kind"]).label} for row in rows]
+
+
+def overdue_findings_by_unit(findings, today: dt.date) -> list[dict]:
+    """Government findings overdue on `today`, counted by the unit they are assigned to."""
+    return list(
+        findings.overdue(today)
+        .values("assigned_unit__code", "assigned_unit__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "assigned_unit__code")
+    )

@@ -90,6 +90,14 @@ def _grid(code: str, headers: list[str], rows: list[list[str]], ids: list[str] |
 
 def _basic_facts(case: Case, records) -> list[dict]:
     accident = case.accident
+    if case.finding_id:
+        finding = case.finding
+        return [
+            _p(
+                f"{finding.assigned_unit.name}，{finding.get_source_display()}反馈问题：{finding.title}"
+                f"（整改期限 {finding.deadline}，{finding.get_state_display()}）"
+            )
+        ]
     if accident is None:
         hazard = case.hazard
         return [
@@ -271,7 +279,7 @@ def report_sections(case: Case) -> dict:
     of queries, whatever the number of records, measures, problems or corrective actions.
     """
     records = case_records(case)
-    source = case.accident or case.hazard
+    source = case.source
     bodies = [
         ("basic", _basic_facts(case, records)),
         ("course", _lines(case.course_and_rescue, "（尚未记录事故经过和应急救援情况）")),

@@ -19,9 +19,11 @@ from .measures import SECTIONS
 from .models import (
     Accident,
     AccountabilityRecord,
+    Alert,
     Case,
     CaseState,
     Decision,
+    GovFinding,
     HandOver,
     Hazard,
     Investigator,
@@ -48,6 +50,14 @@ def visible_hazards(vis: Visibility):
 
 def visible_cases(vis: Visibility):
     return visible(vis, Case.objects.all())
+
+
+def visible_findings(vis: Visibility):
+    return visible(vis, GovFinding.objects.all())
+
+
+def visible_alerts(vis: Visibility):
+    return visible(vis, Alert.objects.all())
 
 
 def case_records(case: Case) -> list[AccountabilityRecord]:

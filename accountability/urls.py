@@ -3,11 +3,13 @@
 from django.urls import path
 
 from .views import (
+    alerts,
     cases,
     conclusions,
     dashboard,
     directory,
     enterprises,
+    findings,
     hazards,
     ledgers,
     notifications,
@@ -83,6 +85,18 @@ urlpatterns = [
     path("cases/<str:code>/records/<int:pk>/", records.record_detail, name="record_detail"),
     path("cases/<str:code>/report/", records.case_report, name="case_report"),
     path("cases/<str:code>/report.docx", records.case_report_docx, name="case_report_docx"),
+    # Patterns that escalate, and findings against government units (issue 28).
+    path("alerts/", alerts.alert_list, name="alert_list"),
+    path("alerts/export.csv", alerts.alert_export, name="alert_export"),
+    path("alerts/<str:code>/", alerts.alert_detail, name="alert_detail"),
+    path("alerts/<str:code>/handle/", alerts.alert_handle, name="alert_handle"),
+    path("alerts/<str:code>/close/", alerts.alert_close, name="alert_close"),
+    path("alerts/<str:code>/dismiss/", alerts.alert_dismiss, name="alert_dismiss"),
+    path("findings/", findings.finding_list, name="finding_list"),
+    path("findings/new/", findings.finding_issue, name="finding_issue"),
+    path("findings/<str:code>/", findings.finding_detail, name="finding_detail"),
+    path("findings/<str:code>/rectify/", findings.finding_rectify, name="finding_rectify"),
+    path("findings/<str:code>/verify/", findings.finding_verify, name="finding_verify"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read/", notifications.notification_mark_read, name="notification_mark_read"),
 ]

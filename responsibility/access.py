@@ -56,6 +56,15 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("hazard", "supervise"): SUPERVISORS,  # 销号 or reject, 挂牌督办, decide an extension
     ("case", "read"): CASE_SIDE,  # cases, their records, reports and 终身追责
     ("case", "write"): CASE_SIDE,
+    # Patterns that escalate: 安委办 and 纪检 read and handle alerts; an enterprise reads its own Art 113 ones.
+    ("alert", "read"): frozenset({Role.ADMIN, Role.INSPECTOR, Role.ENTERPRISE}),
+    ("alert", "handle"): CASE_SIDE,
+    # 督查反馈问题 against government units: the issuer issues and verifies (销号), the assigned unit
+    # rectifies; which side a regulator is on is its unit's (accountability/govfindings.py).
+    ("finding", "read"): OVERSIGHT,
+    ("finding", "issue"): SUPERVISORS,
+    ("finding", "rectify"): SUPERVISORS,
+    ("finding", "verify"): SUPERVISORS,
 }
 
 DENIED = "您的角色无权执行此操作"
@@ -125,16 +134,46 @@ def _cases(vis: Visibility, qs: QuerySet) -> QuerySet:
         return qs
     accidents = _accidents(vis, _related(qs, "accident"))
     hazards = _hazards(vis, _related(qs, "hazard"))
-    return qs.filter(Q(accident__in=accidents.values("pk")) | Q(hazard__in=hazards.values("pk")))
+    findings = _findings(vis, _related(qs, "finding"))
+    return qs.filter(
+        Q(accident__in=accidents.values("pk"))
+        | Q(hazard__in=hazards.values("pk"))
+        | Q(finding__in=findings.values("pk"))
+    )
+
+
+def _findings(vis: Visibility, qs: QuerySet) -> QuerySet:
+    """A township or a department sees the findings assigned to it, an issuer what it issued; 纪检 those
+    of the units in its regions; an enterprise none (they are about government units)."""
+    if vis.everything:
+        return qs
+    if vis.role == Role.REGULATOR:
+        return qs.filter(Q(assigned_unit__in=vis.unit_ids) | Q(issuing_unit__in=vis.unit_ids))
+    if vis.role == Role.INSPECTOR:
+        return qs.filter(vis._region_subtrees_q("assigned_unit__region"))
+    return qs.none()
+
+
+def _alerts(vis: Visibility, qs: QuerySet) -> QuerySet:
+    """纪检: alerts of its regions; an enterprise: its own closure (Art 113) alerts; a regulator: none."""
+    if vis.everything:
+        return qs
+    if vis.role == Role.INSPECTOR:
+        return qs.filter(vis._region_subtrees_q("region"))
+    if vis.role == Role.ENTERPRISE:
+        return qs.filter(kind="closure", enterprise__in=vis.enterprise_ids)
+    return qs.none()
 
 
 SCOPE: dict[str, Callable[[Visibility, QuerySet], QuerySet]] = {
     "accountability.accident": _accidents,
     "accountability.hazard": _hazards,
     "accountability.case": _cases,
+    "accountability.govfinding": _findings,
+    "accountability.alert": _alerts,
 }
 
 
 def visible(vis: Visibility, qs: QuerySet) -> QuerySet:
-    """The part of `qs` (accidents, hazards, cases) in the user's scope."""
+    """The part of `qs` (accidents, hazards, cases, government findings, alerts) in the user's scope."""
     return SCOPE[qs.model._meta.label_lower](vis, qs)

@@ -35,6 +35,8 @@ NAV = [
     ("accountability:case_list", "一案双查", ("case", "read")),
     ("accountability:accident_list", "事故", ("accident", "read")),
     ("accountability:hazard_list", "隐患台账", ("hazard", "read")),
+    ("accountability:alert_list", "预警", ("alert", "read")),
+    ("accountability:finding_list", "督查问题", ("finding", "read")),
     ("responsibility:matrix", "责任矩阵", ("matrix", "read")),
     ("accountability:enterprise_list", "企业", ("reference", "read")),
     ("accountability:unit_list", "单位", ("reference", "read")),

@@ -7,4 +7,4 @@ and add forms, so the admin enforces the same rules as the pages and the API and
 Changelists read related rows with joins or one prefetch, never a query per row.
 """
 
-from . import accidents, cases, hazards, records, reminders  # noqa: F401
+from . import accidents, alerts, cases, hazards, records, reminders  # noqa: F401

@@ -200,6 +200,9 @@ class CaseAdmin(SimpleHistoryAdmin):
         if case.accident_id:
             url = reverse("admin:accountability_accident_change", args=[case.accident_id])
             return format_html('事故 <a href="{}">{}</a>', url, case.accident.code)
+        if case.finding_id:
+            url = reverse("admin:accountability_govfinding_change", args=[case.finding_id])
+            return format_html('督查问题 <a href="{}">{}</a>', url, case.finding.code)
         url = reverse("admin:accountability_hazard_change", args=[case.hazard_id])
         return format_html('逾期隐患 <a href="{}">{}</a>', url, case.hazard.code)
 

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from .notifications import NotificationViewSet
 from .views.accidents import AccidentViewSet
+from .views.alerts import AlertViewSet, FindingViewSet
 from .views.cases import CaseViewSet
 from .views.hazards import HazardViewSet
 from .views.records import PersonAccountabilityView, RecordViewSet
@@ -15,6 +16,8 @@ router.register("hazards", HazardViewSet, basename="hazard")
 router.register("accidents", AccidentViewSet, basename="accident")
 router.register("cases", CaseViewSet, basename="case")
 router.register("records", RecordViewSet, basename="record")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("findings", FindingViewSet, basename="finding")
 
 # ---- notifications (reminders engineer) ------------------------------------------------------------------
 # Register the notification viewsets on `router` here, e.g.

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from responsibility.models import CadreAuthority, Unit
 
+from ..alerts import check_review
 from ..grading import INVESTIGATION_DAYS
 from ..models import (
     WITH_CATEGORY,
@@ -338,5 +339,7 @@ def record_review(
             )
         locked.review_done_on = reviewed_on
         locked.save(update_fields=["review_done_on"])
+        if undone:
+            check_review(reviewed_on)  # 回头看 to 问责: what is undone names who was to carry it out
     case.state, case.review_done_on = locked.state, reviewed_on
     return items

@@ -18,10 +18,12 @@ from ..models import (
     Accident,
     AccountabilityRecord,
     Case,
+    GovFinding,
     Hazard,
     RecordOrigin,
     SubjectType,
 )
+from ..unit_chain import unit_chain
 from .findings import _require_open
 
 
@@ -151,7 +153,14 @@ class OpenedCase:
     created: bool
 
 
-def _case_fields(accident: Accident | None, hazard: Hazard | None) -> dict:
+def _case_fields(accident: Accident | None, hazard: Hazard | None, finding: GovFinding | None = None) -> dict:
+    if finding is not None:
+        return {
+            "code": f"CASE-F-{finding.code}",
+            "title": f"{finding.title or finding.code}（{finding.assigned_unit.name}整改不力）问责",
+            "grade": "",
+            "event_day": finding.deadline,
+        }
     if accident is not None:
         return {
             "code": f"CASE-A-{accident.code}",
@@ -171,21 +180,26 @@ def open_case(
     *,
     accident: Accident | None = None,
     hazard: Hazard | None = None,
+    finding: GovFinding | None = None,
     by=None,
     today: dt.date | None = None,
     change_reason: str = "",
 ) -> OpenedCase:
-    """Open the case of an accident or an overdue hazard, or return the one already open.
+    """Open the case of an accident, an overdue hazard or an overdue government finding (问责 for
+    整改不力), or return the one already open.
 
     At most one case per source, also under concurrent requests: the source columns are unique,
     so a second insert fails and the loser returns the winner's case.
     """
-    if (accident is None) == (hazard is None):
-        raise ValidationError("open_case needs exactly one of an accident and a hazard")
-    source = {"accident": accident} if accident is not None else {"hazard": hazard}
+    given = {"accident": accident, "hazard": hazard, "finding": finding}
+    source = {name: value for name, value in given.items() if value is not None}
+    if len(source) != 1:
+        raise ValidationError("open_case needs exactly one of an accident, a hazard and a finding")
     existing = Case.objects.filter(**source).first()
     if existing is not None:
         return OpenedCase(existing, False)
+    if finding is not None:
+        return _open_finding_case(finding, by=by, today=today, change_reason=change_reason)
     if hazard is not None and not hazard.is_overdue(today):
         raise ValidationError(
             {
@@ -205,6 +219,31 @@ def open_case(
             AccountabilityRecord.objects.bulk_create(records_from_links(case, links))
     except IntegrityError:
         winner = Case.objects.filter(**source).first()
+        if winner is None:
+            raise
+        return OpenedCase(winner, False)
+    return OpenedCase(case, True)
+
+
+def _open_finding_case(finding: GovFinding, *, by, today, change_reason: str) -> OpenedCase:
+    """DESIGN §3 with the unit as the event's place: the assigned unit's chain on the deadline."""
+    if not finding.is_overdue(today):
+        raise ValidationError(
+            {
+                "finding": f"{finding.code}: 问题未逾期（状态 {finding.get_state_display()}，期限 {finding.deadline}），不能立案问责"
+            }
+        )
+    links = unit_chain(finding.assigned_unit, finding.deadline, finding.sector)
+    try:
+        with transaction.atomic():
+            case = Case(**_case_fields(None, None, finding), opened_by=by, finding=finding)
+            case._history_user = by
+            if change_reason:
+                case._change_reason = change_reason
+            case.save(force_insert=True)
+            AccountabilityRecord.objects.bulk_create(records_from_links(case, links))
+    except IntegrityError:
+        winner = Case.objects.filter(finding=finding).first()
         if winner is None:
             raise
         return OpenedCase(winner, False)

@@ -13,6 +13,7 @@ from .accidents import (
     Investigator,
     InvestigatorRole,
 )
+from .alerts import Alert, AlertKind, AlertPerson, AlertRule, AlertState, HazardPenalty
 from .cases import (
     AppraisalPeriod,
     Case,
@@ -23,6 +24,15 @@ from .cases import (
     HandOver,
     ReviewItem,
     UnitProblem,
+)
+from .govfindings import (
+    OPEN_FINDING_STATES,
+    FindingSource,
+    FindingState,
+    GovFinding,
+    GovFindingQuerySet,
+    GovFindingTransition,
+    finding_overdue_q,
 )
 from .hazards import (
     CHINA,
@@ -65,6 +75,19 @@ from .reminders import (
 )
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "AlertPerson",
+    "AlertRule",
+    "AlertState",
+    "FindingSource",
+    "FindingState",
+    "GovFinding",
+    "GovFindingQuerySet",
+    "GovFindingTransition",
+    "HazardPenalty",
+    "OPEN_FINDING_STATES",
+    "finding_overdue_q",
     "overdue_q",
     "Accident",
     "AccidentQuerySet",

@@ -20,6 +20,7 @@ from responsibility.validators import (
 
 from ..grading import Grade, investigation_due, reply_due, review_due
 from .accidents import Accident
+from .govfindings import GovFinding
 from .hazards import Hazard
 
 
@@ -43,6 +44,15 @@ class Case(models.Model):
     )
     hazard = models.OneToOneField(
         Hazard, verbose_name="隐患", null=True, blank=True, on_delete=models.PROTECT, related_name="case"
+    )
+    # 问责 for 整改不力: a government finding left overdue (the unit is the event's place).
+    finding = models.OneToOneField(
+        GovFinding,
+        verbose_name="督查问题",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case",
     )
     title = models.CharField("案件名称", max_length=300)
     grade = models.CharField("等级", max_length=20, choices=Grade.choices, blank=True)
@@ -87,8 +97,9 @@ class Case(models.Model):
         ordering = ["-opened_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(accident__isnull=False, hazard__isnull=True)
-                | Q(accident__isnull=True, hazard__isnull=False),
+                condition=Q(accident__isnull=False, hazard__isnull=True, finding__isnull=True)
+                | Q(accident__isnull=True, hazard__isnull=False, finding__isnull=True)
+                | Q(accident__isnull=True, hazard__isnull=True, finding__isnull=False),
                 name="case_of_one_source",
             ),
             models.CheckConstraint(
@@ -119,7 +130,14 @@ class Case(models.Model):
 
     @property
     def source_label(self) -> str:
+        if self.finding_id:
+            return f"finding:{self.finding.code}"
         return f"accident:{self.accident.code}" if self.accident_id else f"hazard:{self.hazard.code}"
+
+    @property
+    def source(self):
+        """The accident, hazard or government finding the case was opened from."""
+        return self.accident or self.hazard or self.finding
 
     @property
     def is_closed(self) -> bool:

@@ -25,6 +25,8 @@ class ReminderKind(models.TextChoices):
     CASE_REPLY = "case_reply", "调查报告批复期限"
     CASE_REVIEW = "case_review", "整改落实“回头看”（批复后1年）"
     HANDOVER_DECISION = "handover_decision", "移交处理结果反馈期限"
+    FINDING_DEADLINE = "finding_deadline", "督查问题整改期限"
+    ALERT_OPEN = "alert_open", "预警待处置"
 
 
 class RecipientRole(models.TextChoices):
@@ -38,6 +40,8 @@ class RecipientRole(models.TextChoices):
     PARTY_GOV_LEAD = "party_gov_lead", "党政主要负责人"
     LISTING_UNIT = "listing_unit", "挂牌督办单位"
     CASE_HANDLERS = "case_handlers", "案件承办人"
+    UNIT_HEAD = "unit_head", "责任单位负责人"
+    ALERT_NAMED = "alert_named", "预警所列人员"
 
 
 HAZARD_KINDS = frozenset({ReminderKind.HAZARD_DEADLINE, ReminderKind.LISTING_DUE, ReminderKind.HAZARD_REVIEW})
@@ -51,6 +55,18 @@ CASE_KINDS = frozenset(
         ReminderKind.HANDOVER_DECISION,
     }
 )
+
+
+# Who a government finding's and an open alert's reminders may tell (reminders/recipients.py resolves them).
+FINDING_RECIPIENTS = frozenset(
+    {
+        RecipientRole.RESPONSIBLE,
+        RecipientRole.UNIT_HEAD,
+        RecipientRole.LEADER_IN_CHARGE,
+        RecipientRole.PARTY_GOV_LEAD,
+    }
+)
+ALERT_RECIPIENTS = frozenset({RecipientRole.ALERT_NAMED, RecipientRole.UNIT_HEAD})
 
 
 class ReminderRuleQuerySet(models.QuerySet):
@@ -121,6 +137,12 @@ class ReminderRule(models.Model):
             raise ValidationError({"recipients": "案件期限只能提醒案件承办人"})
         if self.kind in HAZARD_KINDS and RecipientRole.CASE_HANDLERS in recipients:
             raise ValidationError({"recipients": "隐患期限不能提醒案件承办人"})
+        if self.kind == ReminderKind.FINDING_DEADLINE and set(recipients) - FINDING_RECIPIENTS:
+            raise ValidationError(
+                {"recipients": "督查问题期限只能提醒整改责任岗位、责任单位负责人及其上级领导"}
+            )
+        if self.kind == ReminderKind.ALERT_OPEN and set(recipients) - ALERT_RECIPIENTS:
+            raise ValidationError({"recipients": "预警只能提醒所列人员和约谈/处置机关负责人"})
         if RecipientRole.LISTING_UNIT in recipients and self.kind != ReminderKind.LISTING_DUE:
             raise ValidationError({"recipients": "挂牌督办单位只用于挂牌督办期限"})
         if self.open_case and (self.kind != ReminderKind.HAZARD_DEADLINE or min(offsets) < 1):
@@ -132,6 +154,8 @@ class ReminderSubject(models.TextChoices):
     LISTING = "listing", "挂牌督办"
     CASE = "case", "案件"
     HANDOVER = "handover", "移交"
+    FINDING = "finding", "督查问题"
+    ALERT = "alert", "预警"
 
 
 class ReminderState(models.TextChoices):

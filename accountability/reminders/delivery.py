@@ -17,8 +17,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ..models import (
+    Alert,
     Case,
     EmailMode,
+    GovFinding,
     HandOver,
     Hazard,
     HazardListing,
@@ -58,6 +60,15 @@ def _describe(log: ReminderLog, subject) -> tuple[str, list[str], str]:
         case = subject.case
         lines = [case.title, f"{subject.handed_on} 移交{subject.receiving_body}，处理结果尚未反馈"]
         return f"案件 {case.code} 的移交", lines, _link("case_workbench", case)
+    if isinstance(subject, GovFinding):
+        lines = [
+            f"{subject.title}（{subject.get_source_display()}，整改责任单位：{subject.assigned_unit.name}，"
+            f"{subject.get_state_display()}）"
+        ]
+        return f"督查问题 {subject.code}", lines, _link("finding_detail", subject)
+    if isinstance(subject, Alert):
+        lines = [f"{subject.get_kind_display()}：{subject.subject_label}（{subject.count} 次）"]
+        return f"预警 {subject.code}", lines, _link("alert_detail", subject)
     if isinstance(subject, HazardListing):
         hazard = subject.hazard
         lines = [

@@ -18,8 +18,12 @@ from ..grading import (
     REPLY_DAYS_ESPECIALLY_MAJOR,
 )
 from ..models import (
+    OPEN_FINDING_STATES,
+    Alert,
+    AlertState,
     Case,
     CaseState,
+    GovFinding,
     HandOver,
     Hazard,
     HazardLevel,
@@ -46,6 +50,8 @@ class DueItem:
     listing: HazardListing | None = None
     case: Case | None = None
     handover: HandOver | None = None
+    finding: GovFinding | None = None
+    alert: Alert | None = None
 
 
 # What a due hazard's chain and reminder read besides its row, fetched once for all of them: the same
@@ -187,6 +193,25 @@ def _case_item(case: Case, due: dt.date) -> DueItem:
     return DueItem(ReminderSubject.CASE, case.pk, case.code, due, case=case)
 
 
+def _findings(lo: dt.date, hi: dt.date) -> list[DueItem]:
+    """Government findings not 销号 whose deadline lies in [lo, hi] (the (state, deadline) index)."""
+    rows = GovFinding.objects.filter(state__in=OPEN_FINDING_STATES, deadline__range=(lo, hi)).select_related(
+        "assigned_unit__region", "responsible_position__unit", "sector"
+    )
+    return [
+        DueItem(ReminderSubject.FINDING, f.pk, f.code, f.deadline, finding=f)
+        for f in rows.order_by("deadline", "pk")
+    ]
+
+
+def _alerts(lo: dt.date, hi: dt.date) -> list[DueItem]:
+    """Open alerts, due from the day they fired."""
+    rows = Alert.objects.filter(state=AlertState.OPEN, fired_on__range=(lo, hi)).select_related(
+        "summoned_by", "unit"
+    )
+    return [DueItem(ReminderSubject.ALERT, a.pk, a.code, a.fired_on, alert=a) for a in rows.order_by("pk")]
+
+
 SELECTORS: dict[str, Callable[[dt.date, dt.date], list[DueItem]]] = {
     ReminderKind.HAZARD_DEADLINE: _hazard_deadlines,
     ReminderKind.LISTING_DUE: _listings,
@@ -195,6 +220,8 @@ SELECTORS: dict[str, Callable[[dt.date, dt.date], list[DueItem]]] = {
     ReminderKind.CASE_REPLY: _replies,
     ReminderKind.CASE_REVIEW: _case_reviews,
     ReminderKind.HANDOVER_DECISION: _handover_decisions,
+    ReminderKind.FINDING_DEADLINE: _findings,
+    ReminderKind.ALERT_OPEN: _alerts,
 }
 
 
@@ -224,6 +251,18 @@ def still_due(log: ReminderLog) -> tuple[object | None, str]:
             handover,
             "" if pending and handover.decision_due == log.due_date else "处理结果已反馈或期限已变更",
         )
+    if log.subject_type == ReminderSubject.FINDING:
+        finding = GovFinding.objects.select_related("assigned_unit").filter(pk=log.subject_id).first()
+        if finding is None:
+            return None, "督查问题已删除"
+        if finding.state not in OPEN_FINDING_STATES or finding.deadline != log.due_date:
+            return finding, "已销号或整改期限已变更"
+        return finding, ""
+    if log.subject_type == ReminderSubject.ALERT:
+        alert = Alert.objects.filter(pk=log.subject_id).first()
+        if alert is None:
+            return None, "预警已删除"
+        return alert, "" if alert.state == AlertState.OPEN else "预警已处置或撤销"
     if log.subject_type == ReminderSubject.LISTING:
         listing = HazardListing.objects.select_related("hazard__enterprise", "listing_unit").filter(
             pk=log.subject_id

@@ -19,6 +19,7 @@ from ..models import (
     RecipientRole,
     ReminderRule,
 )
+from ..unit_chain import unit_chain, unit_heads
 from .due import DueItem
 
 
@@ -245,6 +246,41 @@ class RecipientResolver:
                 return [(link.person, f"{unit.name}无在岗责任人，已升级至{_holder_label(link)}")]
         return [(None, f"{unit.name}无在岗责任人")]
 
+    def _government_reach(self, role: str, item: DueItem) -> Reach:
+        """A finding reminds up its assigned unit's chain (unit_chain); an open alert reminds whom it
+        names and the head of the body that summons or decides."""
+        if item.alert is not None:
+            alert = item.alert
+            if role == RecipientRole.ALERT_NAMED:
+                people = [n.person for n in alert.named.select_related("person") if n.person is not None]
+                return [(p, None) for p in _unique(people)] or [(None, "预警未列明在岗人员")]
+            unit = alert.summoned_by or alert.unit
+            if unit is None:
+                return [(None, "预警未指定约谈/处置机关")]
+            heads = unit_heads(unit, self.today)
+            return [(p, None) for p in heads] or [(None, f"{unit.name}无在岗负责人")]
+        finding = item.finding
+        unit = finding.assigned_unit
+        if role == RecipientRole.RESPONSIBLE:
+            if finding.responsible_position is None:
+                return []
+            holder = self.holder(finding.responsible_position)
+            if holder is not None:
+                return [(holder, None)]
+            role = RecipientRole.UNIT_HEAD
+        if role == RecipientRole.UNIT_HEAD:
+            heads = unit_heads(unit, self.today)
+            if heads:
+                return [(p, None) for p in heads]
+            role, why = RecipientRole.LEADER_IN_CHARGE, f"{unit.name}无在岗负责人"
+        else:
+            why = ""
+        links = unit_chain(unit, self.today, finding.sector)
+        leaders = [link.person for link in links if ROLE_LINKS[role](link) and _holds_today(link)]
+        if leaders:
+            return [(p, f"{why}，已升级" if why else None) for p in _unique(leaders)]
+        return [(None, f"{why or unit.name}：责任链上没有{RecipientRole(role).label}")]
+
     def _handlers(self, case: Case) -> list[tuple[User, str | None]]:
         handlers = list(case.handlers.all())
         if handlers:
@@ -275,6 +311,15 @@ class RecipientResolver:
                     add(f"user:{user.pk}", RecipientRole.CASE_HANDLERS, note, user=user)
             if not handlers:
                 unreached.append("案件无承办人或立案人")
+            return list(found.values()), unreached
+
+        if item.finding is not None or item.alert is not None:
+            for role in rule.recipients:
+                for person, note in self._government_reach(role, item):
+                    if person is None:
+                        unreached.append(note)
+                    else:
+                        add(_person_key(person), role, note, person=person)
             return list(found.values()), unreached
 
         links = self.chain(item.hazard)

@@ -13,6 +13,44 @@ from ..models import (
     ReminderRule,
 )
 
+# Government findings remind up the assigned unit's chain; open alerts remind whom they name.
+FINDING_AND_ALERT_RULES = [
+    {
+        "code": "finding-deadline-approaching",
+        "name": "督查问题整改期限临近",
+        "kind": ReminderKind.FINDING_DEADLINE,
+        "offsets": [-3],
+        "recipients": [RecipientRole.RESPONSIBLE, RecipientRole.UNIT_HEAD],
+        "digest": True,
+        "basis": "督查、巡查、暗访反馈问题须在整改期限内整改到位并报下发单位销号。",
+    },
+    {
+        "code": "finding-overdue",
+        "name": "督查问题逾期未整改",
+        "kind": ReminderKind.FINDING_DEADLINE,
+        "offsets": [1],
+        "recipients": [RecipientRole.RESPONSIBLE, RecipientRole.UNIT_HEAD],
+        "basis": "整改不力：逾期未整改的问题提醒责任单位主要负责人。",
+    },
+    {
+        "code": "finding-overdue-escalation",
+        "name": "督查问题逾期升级至分管领导",
+        "kind": ReminderKind.FINDING_DEADLINE,
+        "offsets": [30],
+        "recipients": [RecipientRole.UNIT_HEAD, RecipientRole.LEADER_IN_CHARGE],
+        "basis": "一岗双责：逾期30日仍未整改，提醒分管领导。",
+    },
+    {
+        "code": "alert-open",
+        "name": "预警待处置",
+        "kind": ReminderKind.ALERT_OPEN,
+        "offsets": [7, 30],
+        "recipients": [RecipientRole.UNIT_HEAD],
+        "basis": "预警生成后应及时约谈、作出决定或说明理由撤销。",
+    },
+]
+
+
 DEFAULT_RULES = [
     {
         "code": "hazard-deadline-approaching",
@@ -108,6 +146,7 @@ DEFAULT_RULES = [
         "recipients": [RecipientRole.CASE_HANDLERS],
         "basis": "问题线索移交后，接收机关的处理结果应在反馈期限内回复案件。",
     },
+    *FINDING_AND_ALERT_RULES,
 ]
 
 

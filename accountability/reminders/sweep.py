@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from ..alerts import raise_alerts
 from ..cases import open_case
 from ..models import (
     Hazard,
@@ -77,6 +78,7 @@ class SweepReport:
     redelivered_ids: list[int] = field(default_factory=list)
     enqueued: int | None = None
     cases: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)  # the alerts this sweep raised (new ones only)
     outcomes: dict[int, str] = field(default_factory=dict)  # inline delivery: claim id → outcome
 
     @property
@@ -95,6 +97,7 @@ class SweepReport:
             "redelivered": len(self.redelivered_ids),
             "enqueued": self.enqueued,
             "cases": self.cases,
+            "alerts": self.alerts,
         }
 
     def lines(self) -> list[str]:
@@ -146,6 +149,9 @@ def sweep(
     """
     today = local_day(now)
     report = SweepReport(day=today, dry_run=dry_run)
+    if not dry_run:
+        # Patterns that escalate: each (rule, subject, window) raises its alert once (accountability/alerts).
+        report.alerts = [alert.code for alert, created in raise_alerts(today) if created]
     rules = list(ReminderRule.objects.active().order_by("pk"))
     due = drop_claimed(collect_due(rules, today))
 

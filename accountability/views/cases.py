@@ -46,6 +46,7 @@ from .common import (
     _today,
     visible_accidents,
     visible_cases,
+    visible_findings,
     visible_hazards,
 )
 
@@ -89,19 +90,22 @@ def case_list(request):
 @page("case", "write")
 @require_POST
 def case_open(request):
-    """Open the case of an accident or an overdue hazard (idempotent: an open case is returned)."""
+    """Open the case of an accident, an overdue hazard or an overdue government finding (idempotent)."""
     vis = request_visibility(request)
-    accident = hazard = None
+    accident = hazard = finding = None
     if request.POST.get("accident"):
         accident = get_object_or_404(visible_accidents(vis), code=request.POST["accident"])
         back = reverse("accountability:accident_detail", args=[accident.code])
     elif request.POST.get("hazard"):
         hazard = get_object_or_404(visible_hazards(vis), code=request.POST["hazard"])
         back = reverse("accountability:hazard_detail", args=[hazard.code])
+    elif request.POST.get("finding"):
+        finding = get_object_or_404(visible_findings(vis), code=request.POST["finding"])
+        back = reverse("accountability:finding_detail", args=[finding.code])
     else:
         raise Http404
     try:
-        opened = case_services.open_case(accident=accident, hazard=hazard, by=request.user)
+        opened = case_services.open_case(accident=accident, hazard=hazard, finding=finding, by=request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -173,7 +177,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
     writer = may(vis, "case", "write") and not case.is_closed
     context = {
         "case": case,
-        "source": case.accident or case.hazard,
+        "source": case.source,
         "enterprise_records": tracks.get(Track.ENTERPRISE, []),
         "supervision_records": tracks.get(Track.SUPERVISION, []),
         "n_records": len(records),

@@ -11,7 +11,13 @@ import datetime as dt
 
 from django.utils import timezone
 
-from ..selectors import visible_accidents, visible_cases, visible_hazards  # noqa: F401 (the pages' scope)
+from ..selectors import (  # noqa: F401 (the pages' scope)
+    visible_accidents,
+    visible_alerts,
+    visible_cases,
+    visible_findings,
+    visible_hazards,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -11,7 +11,14 @@ from responsibility.views import render_page
 from .. import dashboard as figures
 from ..charts import grouped_bar_chart, horizontal_bars
 from ..selectors import overdue_investigations
-from .common import _today, visible_accidents, visible_cases, visible_hazards
+from .common import (
+    _today,
+    visible_accidents,
+    visible_alerts,
+    visible_cases,
+    visible_findings,
+    visible_hazards,
+)
 
 
 @page("account", "use")
@@ -87,5 +94,10 @@ def dashboard(request):
             "today": today,
             "reminders": figures.reminders_sent(hazards, cases, everything=vis.everything),
             "late_cases": late_cases,
+            # Patterns that escalate, and government findings left overdue (issue 28).
+            "open_alerts": figures.open_alerts_by_kind_and_region(visible_alerts(vis))
+            if may(vis, "alert", "read")
+            else None,
+            "overdue_findings": figures.overdue_findings_by_unit(visible_findings(vis), today),
         },
     )

@@ -255,6 +255,11 @@ SPECTACULAR_SETTINGS = {
         "CadreAuthorityEnum": "responsibility.models.CadreAuthority",
         "CaseNatureEnum": "accountability.models.CaseNature",
         "FindingCategoryEnum": "accountability.models.Category",
+        "AlertKindEnum": "accountability.models.AlertKind",
+        "AlertStateEnum": "accountability.models.AlertState",
+        "GovFindingSourceEnum": "accountability.models.FindingSource",
+        "GovFindingStateEnum": "accountability.models.FindingState",
+        "HazardSourceEnum": "accountability.models.HazardSource",
     },
 }
 

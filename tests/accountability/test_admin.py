@@ -9,17 +9,20 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accountability.accidents import report_casualties
+from accountability.alerts import ensure_default_alert_rules, raise_alerts, record_penalty
 from accountability.cases import (
     add_corrective_action,
     open_case,
     record_education,
     record_finding,
 )
+from accountability.govfindings import issue_finding
 from accountability.hazards import list_for_supervision, request_extension
 from accountability.models import (
     CHINA,
     Accident,
     AccountabilityRecord,
+    AlertKind,
     Case,
     CaseState,
     CasualtyRevision,
@@ -93,6 +96,20 @@ def _build_worked_example(accident):
         listing_unit=Unit.objects.get(code="d_em"),
         listed_on=dt.date(2024, 4, 15),
         due_on=dt.date(2024, 6, 30),
+    )
+    # Issue 28: the alert rules, three penalties on H1 (a closure alert), a government finding.
+    ensure_default_alert_rules()
+    for day in (12, 20, 28):
+        record_penalty(hazard=h1, decided_on=dt.date(2024, 4, day), document=f"罚字〔2024〕{day}号")
+    raise_alerts(dt.date(2024, 5, 1), kinds=[AlertKind.CLOSURE])
+    issue_finding(
+        code="GF1",
+        title="区住建局未按要求开展自建房排查",
+        source="supervision",
+        issuing_unit=Unit.objects.get(code="d_gov"),
+        assigned_unit=Unit.objects.get(code="d_housing"),
+        found_on=dt.date(2024, 4, 1),
+        deadline=dt.date(2024, 5, 1),
     )
     return case
 

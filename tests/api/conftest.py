@@ -19,8 +19,19 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accountability.alerts import ensure_default_alert_rules
 from accountability.cases import open_case
-from accountability.models import Accident, Hazard, HazardLevel, HazardSource
+from accountability.models import (
+    Accident,
+    Alert,
+    AlertKind,
+    AlertRule,
+    FindingSource,
+    GovFinding,
+    Hazard,
+    HazardLevel,
+    HazardSource,
+)
 from accounts.services import issue_api_key
 from responsibility.management.commands.load_demo import create_demo_users
 from responsibility.models import Region, Sector, Unit
@@ -67,6 +78,51 @@ def add_hazard(code: str, enterprise: str, sector: str, today: dt.date, **fields
     )
 
 
+def add_findings_and_alerts(today: dt.date) -> None:
+    """Issue 28: government findings (GF1 to 住建局, GF2 to 东城街道, GF6 to the city's 住建局, outside SD)
+    and alerts (Art 113 closure alerts of e1 and e2, a 约谈 of the city, outside SD)."""
+    units = {
+        u.code: u
+        for u in Unit.objects.filter(code__in=["d_gov", "d_housing", "t1_gov", "c_gov", "c_housing"])
+    }
+    for code, issuer, assignee in (
+        ("GF1", "d_gov", "d_housing"),
+        ("GF2", "d_gov", "t1_gov"),
+        ("GF6", "c_gov", "c_housing"),
+    ):
+        GovFinding.objects.create(
+            code=code,
+            title=f"问题 {code}",
+            source=FindingSource.SUPERVISION,
+            issuing_unit=units[issuer],
+            assigned_unit=units[assignee],
+            found_on=today - dt.timedelta(days=10),
+            deadline=today + dt.timedelta(days=20),
+        )
+    ensure_default_alert_rules()
+    closure = AlertRule.objects.get(code="closure-3-in-180")
+    summons = AlertRule.objects.get(code="summons-sh-major-2-in-30")
+    for code, rule, kind, enterprise, region in (
+        ("AL-E1", closure, AlertKind.CLOSURE, "e1", None),
+        ("AL-E2", closure, AlertKind.CLOSURE, "e2", None),
+        ("AL-SX", summons, AlertKind.SUMMONS, None, "SC"),
+    ):
+        unit = Unit.objects.get(code=enterprise) if enterprise else None
+        Alert.objects.create(
+            code=code,
+            rule=rule,
+            kind=kind,
+            subject_key=f"x:{code}",
+            subject_label=code,
+            window_start=today,
+            window_end=today,
+            fired_on=today,
+            count=3,
+            region=unit.region if unit else Region.objects.get(code=region),
+            enterprise=unit,
+        )
+
+
 def build_world() -> World:
     """The worked example, an account per role, an open case per accident, one hazard per enterprise,
     and what lies outside the SD inspector: a county SX beside SD, a hazard and an accident at e6."""
@@ -91,6 +147,7 @@ def build_world() -> World:
     )
     for code in ("A0226", "A0402", "AC6"):
         open_case(accident=Accident.objects.get(code=code))
+    add_findings_and_alerts(today)
     clients = {role: token_client(users.get(role)) for role in ROLES}
     return World(users=users, clients=clients, today=today)
 

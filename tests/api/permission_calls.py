@@ -96,6 +96,19 @@ SCOPES: dict[str, dict[str, tuple[str, str | None]]] = {
         "*": ("D18", "D25"),
     },
     "mine": {**_E1_E2, "*": ("e1", "e2")},
+    # Issue 28: findings against government units, and alerts (conftest.add_findings_and_alerts).
+    "finding": {
+        "admin": ("GF1", None),
+        "inspector": ("GF1", "GF6"),
+        "township": ("GF2", "GF1"),
+        "*": ("GF1", "GF2"),
+    },
+    "alert": {
+        "admin": ("AL-E1", None),
+        "inspector": ("AL-E1", "AL-SX"),
+        "enterprise2": ("AL-E2", "AL-E1"),
+        "*": ("AL-E1", "AL-E2"),
+    },
     "none": {"*": ("", None)},
 }
 
@@ -373,6 +386,15 @@ CALLS = [
         prepare=hazards_with_pending_extension,
     ),
     Call(
+        "hazards-penalties",
+        "post",
+        "/api/v1/hazards/{code}/penalties/",
+        "hazard",
+        REGULATOR,
+        201,
+        body=lambda role, code: {"decided_on": dt.date.today().isoformat(), "document": "罚字〔2026〕1号"},
+    ),
+    Call(
         "hazards-evidence",
         "get",
         "/api/v1/hazards/{code}/evidence/{transition_id}/",
@@ -550,6 +572,36 @@ CALLS = [
         prepare=cases_decided,
     ),
     Call("person-accountability", "get", "/api/v1/persons/{code}/accountability/", "person", INSPECTOR),
+    # alerts: 安委办 and 纪检, and an enterprise its own Art 113 alerts
+    Call("alerts-list", "get", "/api/v1/alerts/", "alert", INSPECTOR | ENTERPRISE, probe="search"),
+    Call("alerts-detail", "get", "/api/v1/alerts/{code}/", "alert", INSPECTOR | ENTERPRISE),
+    Call("alerts-handle", "post", "/api/v1/alerts/{code}/handle/", "alert", INSPECTOR, None, body=const({})),
+    Call("alerts-close", "post", "/api/v1/alerts/{code}/close/", "alert", INSPECTOR, None, body=const({})),
+    Call(
+        "alerts-dismiss", "post", "/api/v1/alerts/{code}/dismiss/", "alert", INSPECTOR, None, body=const({})
+    ),
+    # findings against government units: the assigned unit rectifies, the issuer verifies
+    Call("findings-list", "get", "/api/v1/findings/", "finding", OVERSIGHT, probe="search"),
+    Call("findings-detail", "get", "/api/v1/findings/{code}/", "finding", OVERSIGHT),
+    Call("findings-create", "post", "/api/v1/findings/", "none", REGULATOR, None, body=const({})),
+    Call(
+        "findings-rectify",
+        "post",
+        "/api/v1/findings/{code}/rectify/",
+        "finding",
+        REGULATOR,
+        None,
+        body=const({"step": "start"}),
+    ),
+    Call(
+        "findings-verify",
+        "post",
+        "/api/v1/findings/{code}/verify/",
+        "finding",
+        REGULATOR,
+        None,
+        body=const({"decision": "close"}),
+    ),
     # one's own reminders: every signed-in account, nothing of anyone else's to find
     Call("notifications-list", "get", "/api/v1/notifications/", "none", EVERYONE),
     Call("notifications-detail", "get", "/api/v1/notifications/0/", "none", EVERYONE, 404),

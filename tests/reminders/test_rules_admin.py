@@ -24,8 +24,14 @@ def test_the_migration_loads_the_default_rules_and_the_daily_schedule(db):
         {**r, "kind": str(r["kind"]), "recipients": [str(x) for x in r["recipients"]]}
         for r in reminders.DEFAULT_RULES
     ]
-    assert reminders.DEFAULT_RULES[:-1] == migration.DEFAULT_RULES
-    assert living[-1] == handover.HANDOVER_RULE
+    alerts = importlib.import_module("accountability.migrations.0013_alerts_and_government_findings")
+    n_new = len(reminders.FINDING_AND_ALERT_RULES)
+    assert reminders.DEFAULT_RULES[: -1 - n_new] == migration.DEFAULT_RULES
+    assert living[-1 - n_new] == handover.HANDOVER_RULE
+    assert [
+        (r["code"], r["name"], r["kind"], r["offsets"], r["recipients"], r.get("digest", False), r["basis"])
+        for r in living[-n_new:]
+    ] == [tuple(rule) for rule in alerts.NEW_REMINDER_RULES]
     assert set(ReminderRule.objects.values_list("code", flat=True)) == {
         s["code"] for s in reminders.DEFAULT_RULES
     }

@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from django.db import connection, transaction
 
-from accountability.models import Case, HandOver, Hazard, HazardListing
+from accountability.models import Alert, Case, GovFinding, HandOver, Hazard, HazardListing
 from accountability.reminders.due import SELECTORS
 
 # The column each kind of deadline is computed from, which the sweep filters by range.
@@ -25,6 +25,8 @@ DEADLINE_COLUMN = {
     "case_reply": (Case, "report_submitted_on"),
     "case_review": (Case, "reply_on"),
     "handover_decision": (HandOver, "decision_due"),
+    "finding_deadline": (GovFinding, "deadline"),
+    "alert_open": (Alert, "fired_on"),
 }
 
 

@@ -66,6 +66,7 @@ API_ACCESS: dict[str, tuple[str, str]] = {
     "hazards-reject": ("hazard", "supervise"),
     "hazards-list-for-supervision": ("hazard", "supervise"),
     "hazards-decide-extension": ("hazard", "supervise"),
+    "hazards-penalties": ("hazard", "supervise"),
     "accidents-list": ("accident", "read"),
     "accidents-detail": ("accident", "read"),
     "accidents-create": ("accident", "report"),
@@ -82,6 +83,16 @@ API_ACCESS: dict[str, tuple[str, str]] = {
         if call.name.startswith(("cases-", "records-")) and call.method == "post"
     },
     **{call.name: ("account", "use") for call in api.CALLS if call.name.startswith("notifications-")},
+    "alerts-list": ("alert", "read"),
+    "alerts-detail": ("alert", "read"),
+    "alerts-handle": ("alert", "handle"),
+    "alerts-close": ("alert", "handle"),
+    "alerts-dismiss": ("alert", "handle"),
+    "findings-list": ("finding", "read"),
+    "findings-detail": ("finding", "read"),
+    "findings-create": ("finding", "issue"),
+    "findings-rectify": ("finding", "rectify"),
+    "findings-verify": ("finding", "verify"),
 }
 API_CALLS = {call.name: call for call in api.CALLS}
 

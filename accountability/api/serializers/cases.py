@@ -83,12 +83,12 @@ class CaseSerializer(serializers.ModelSerializer):
             "investigation_due",
         ]
 
-    @extend_schema_field(serializers.ChoiceField(choices=["accident", "hazard"]))
+    @extend_schema_field(serializers.ChoiceField(choices=["accident", "hazard", "finding"]))
     def get_source_type(self, case):
-        return "accident" if case.accident_id else "hazard"
+        return case.source_label.split(":", 1)[0]
 
     def get_source(self, case) -> str:
-        return case.accident.code if case.accident_id else case.hazard.code
+        return case.source.code
 
 
 RecordsByTrack = inline_serializer(
@@ -189,10 +189,11 @@ class CaseDetailSerializer(CaseSerializer):
 class OpenCaseSerializer(serializers.Serializer):
     accident = code_input(required=False)
     hazard = code_input(required=False, help_text="须为逾期隐患")
+    finding = code_input(required=False, help_text="须为逾期的督查反馈问题（整改不力问责）")
 
     def validate(self, attrs):
-        if bool(attrs.get("accident")) == bool(attrs.get("hazard")):
-            raise serializers.ValidationError({"accident": "须且只能给出事故或隐患之一"})
+        if sum(bool(attrs.get(name)) for name in ("accident", "hazard", "finding")) != 1:
+            raise serializers.ValidationError({"accident": "须且只能给出事故、隐患或督查问题之一"})
         return attrs
 
 

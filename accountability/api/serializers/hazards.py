@@ -250,3 +250,10 @@ class DecideExtensionSerializer(serializers.Serializer):
     )
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class PenaltySerializer(serializers.Serializer):
+    decided_on = DayField(help_text="处罚决定日期")
+    document = serializers.CharField(max_length=200, help_text="处罚决定书文号")
+    amount_yuan = money(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)

@@ -48,7 +48,7 @@ from ..serializers.cases import (
     UnitProblemCreateSerializer,
 )
 from ..serializers.records import MeasureSerializer, RecordSerializer
-from .common import CODE_LOOKUP, _parse, visible_accidents, visible_cases, visible_hazards
+from .common import CODE_LOOKUP, _parse, visible_accidents, visible_cases, visible_findings, visible_hazards
 from .records import _records
 
 
@@ -116,13 +116,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=False, methods=["post"])
     def open(self, request):
-        """Open the case of an accident or an overdue hazard; idempotent (200 with the case already open, 201 when created)."""
+        """Open the case of an accident, an overdue hazard or an overdue government finding; idempotent (200 with the case already open, 201 when created)."""
         data = _parse(OpenCaseSerializer, self)
         visibility = request_visibility(request)
         if data.get("accident"):
             source = {"accident": get_object_or_404(visible_accidents(visibility), code=data["accident"])}
-        else:
+        elif data.get("hazard"):
             source = {"hazard": get_object_or_404(visible_hazards(visibility), code=data["hazard"])}
+        else:
+            source = {"finding": get_object_or_404(visible_findings(visibility), code=data["finding"])}
         opened = case_services.open_case(**source, by=request.user)
         return self._detail(opened.case, status.HTTP_201_CREATED if opened.created else status.HTTP_200_OK)
 

@@ -9,7 +9,13 @@ from django.utils import timezone
 from responsibility.api.schema import code_path_parameter
 from responsibility.permissions import request_visibility
 
-from ...selectors import visible_accidents, visible_cases, visible_hazards  # noqa: F401 (the viewsets' scope)
+from ...selectors import (  # noqa: F401 (the viewsets' scope)
+    visible_accidents,
+    visible_alerts,
+    visible_cases,
+    visible_findings,
+    visible_hazards,
+)
 
 
 def _context(view) -> dict:

@@ -18,6 +18,7 @@ from responsibility.api.permissions import HasActionRole
 from responsibility.api.schema import CODE_LOOKUP_REGEX
 from responsibility.permissions import Role, request_visibility
 
+from ... import alerts as alert_services
 from ... import hazards as hazard_services
 from ...evidence import evidence_download
 from ...filters import HazardFilter
@@ -33,6 +34,7 @@ from ..serializers.hazards import (
     HazardDetailSerializer,
     HazardSerializer,
     ListForSupervisionSerializer,
+    PenaltySerializer,
     RejectSerializer,
     RequestExtensionSerializer,
     StartRectificationSerializer,
@@ -69,6 +71,7 @@ class HazardViewSet(
         reject=("hazard", "supervise"),
         list_for_supervision=("hazard", "supervise"),
         decide_extension=("hazard", "supervise"),
+        penalties=("hazard", "supervise"),
     )
     filterset_class = HazardFilter
     lookup_field = "code"
@@ -129,6 +132,16 @@ class HazardViewSet(
         hazard = hazard_services.report_hazard(
             code=data.get("code") or _new_code("HZ", Hazard), by=request.user, **fields
         )
+        return self._detail(hazard, status.HTTP_201_CREATED)
+
+    @_hazard_action(PenaltySerializer, {201: HazardDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def penalties(self, request, code=None):
+        """A 行政处罚 on the hazard; a 重大隐患 penalised 3 times in 180 days (or 4 in a year) raises its
+        closure alert (安全生产法 Art 113) once the penalty is committed."""
+        hazard = self.get_object()
+        data = _parse(PenaltySerializer, self)
+        alert_services.record_penalty(hazard=hazard, by=request.user, **data)
         return self._detail(hazard, status.HTTP_201_CREATED)
 
     @_hazard_action(StartRectificationSerializer)

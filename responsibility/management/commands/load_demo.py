@@ -88,6 +88,9 @@ class Command(BaseCommand):
                 "the database has data already: the example is not imported "
                 "(--reload imports it again and reverts edits of its rows)"
             )
+        # The default alert rules for the example's regions (by command name: responsibility never
+        # imports accountability).
+        call_command("load_alert_rules", stdout=self.stdout)
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         with transaction.atomic():
             created = create_demo_users(password, keep_existing=True)
