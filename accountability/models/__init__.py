@@ -14,6 +14,7 @@ from .accidents import (
     InvestigatorRole,
 )
 from .cases import (
+    INVESTIGATION_PENDING,
     AppraisalPeriod,
     Case,
     CaseNature,
@@ -89,6 +90,7 @@ __all__ = [
     "Finding",
     "HAZARD_KINDS",
     "HandOver",
+    "INVESTIGATION_PENDING",
     "Hazard",
     "HazardLevel",
     "HazardListing",
