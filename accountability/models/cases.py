@@ -111,7 +111,10 @@ class Case(models.Model):
         indexes = [
             models.Index(
                 fields=["state", "event_day"],
-                condition=Q(accident__isnull=False, report_submitted_on__isnull=True),
+                # INVESTIGATION_PENDING's own condition (a case 回头看 reopened is not pending).
+                condition=Q(
+                    accident__isnull=False, report_submitted_on__isnull=True, review_done_on__isnull=True
+                ),
                 name="case_investigation_pending",
             ),
             models.Index(
