@@ -100,6 +100,12 @@ class FindingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="尽职免责须写明履职事实与依据",
     )
+    no_measure_reason = forms.CharField(
+        label="免予处理理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="负有责任而不给予处理措施的，须写明理由",
+    )
 
 
 class AmendForm(FindingForm):

@@ -79,15 +79,50 @@ class AppraisalForm(forms.Form):
 
 
 class InvestigatorForm(forms.Form):
-    """A unit of the 调查组 (set_investigator): a second entry for the same unit changes its role."""
+    """A member of the 调查组 (set_investigator): a unit of the matrix, or a body outside it by name; a
+    second entry for the same member changes its role (never the 牵头's: that is `change_lead`)."""
 
-    unit = PickField(kind="units", label="单位", help_text="名称或编码")
+    unit = PickField(kind="units", label="单位", required=False, help_text="名称或编码；矩阵外的机关不填")
+    name = forms.CharField(
+        label="矩阵外的机关或专家组",
+        required=False,
+        max_length=200,
+        help_text="如 区人民检察院、事故技术专家组",
+    )
     role = forms.ChoiceField(label="组内角色", choices=InvestigatorRole.choices)
+    duty = forms.CharField(
+        label="组内职责", required=False, max_length=300, help_text="如 派员参加，负责追责问责审查"
+    )
 
     def __init__(self, *args, vis: Visibility | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if vis is not None:
             self.fields["unit"].queryset = scoped(vis, "units")
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and (data.get("unit") is None) == (not (data.get("name") or "").strip()):
+            self.add_error("unit", "须选择一个单位，或填写矩阵外机关（专家组）的名称，二者只填其一")
+        return data
+
+
+class TeamLeadForm(forms.Form):
+    """更换牵头单位: explicit, with the reason (change_lead)."""
+
+    member = forms.ChoiceField(label="新的牵头单位")
+    reason = forms.CharField(label="更换理由", max_length=2000)
+
+    def __init__(self, *args, team=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = {str(m.pk): m for m in team if m.unit_id and m.role != InvestigatorRole.LEAD}
+        self.fields["member"].choices = [
+            ("", "—请选择—"),
+            *((pk, m.display_name) for pk, m in self.team.items()),
+        ]
+
+
+class WithdrawMemberForm(forms.Form):
+    reason = forms.CharField(label="撤销理由", max_length=2000)
 
 
 class InvestigationPeriodForm(forms.Form):
@@ -274,7 +309,7 @@ def show_service_errors(
         form.add_error(field if field in form.fields else None, messages)
 
 
-def conclusion_forms(*, case, handovers, records, actions, bound: dict) -> dict:
+def conclusion_forms(*, case, handovers, records, actions, bound: dict, team=()) -> dict:
     """The panel's forms: the one just refused (bound, with its errors) or a fresh one with today's
     values. A decision form hangs on its hand-over (`handover.decision_form`) for the table's rows."""
     refused = bound.get("decision_form")
@@ -295,6 +330,8 @@ def conclusion_forms(*, case, handovers, records, actions, bound: dict) -> dict:
         "appraisal_form": bound.get("appraisal_form") or AppraisalForm(),
         "appraisal_errors": bound.get("appraisal_errors"),
         "investigator_form": bound.get("investigator_form") or InvestigatorForm(),
+        "lead_form": bound.get("lead_form") or TeamLeadForm(team=team),
+        "team_errors": bound.get("team_errors"),
         "period_form": bound.get("period_form")
         or InvestigationPeriodForm(initial={"days": case.set_period_days or None}),
         "handover_form": bound.get("handover_form") or HandOverForm(records=records),

@@ -11,7 +11,10 @@ from responsibility.models import DutyType
 
 from .measures import label_of
 from .models import Case, CaseNature, InvestigatorRole
-from .selectors import case_records, proposals_by_channel
+from .money import yuan_text
+from .proposals import proposals_by_channel
+from .selectors import _team, case_records
+from .team_checks import team_conflicts
 
 # The report's sections, in DOMAIN.md's order (the annex follows them).
 HEADINGS = [
@@ -45,12 +48,12 @@ def _term(record) -> str:
 
 
 def _measure_text(measure) -> str:
+    """A proposed measure as reports write it (money in 万元); a decision that came back is not a proposal."""
     text = label_of(measure.kind).split("：", 1)[-1]
     extra = [
         f"刑法第{measure.article}条" if measure.article else "",
-        f"{measure.amount_yuan}元" if measure.amount_yuan else "",
+        yuan_text(measure.amount_yuan),
         measure.detail,
-        f"{measure.document_number}" if measure.document_number else "",
     ]
     extra = [e for e in extra if e]
     return text + (f"（{'，'.join(extra)}）" if extra else "")
@@ -147,7 +150,7 @@ def _casualties(case: Case) -> list[dict]:
     return [
         _p(
             f"事故造成{accident.deaths}人死亡、{accident.serious_injuries}人重伤（含急性工业中毒），"
-            f"直接经济损失{accident.direct_loss_yuan}元；事故等级为{case.get_grade_display() or '—'}。"
+            f"直接经济损失{yuan_text(accident.direct_loss_yuan)}；事故等级为{case.get_grade_display() or '—'}。"
         )
     ]
 
@@ -209,14 +212,20 @@ def _proposals(records) -> list[dict]:
         count = 0
         for group in section["groups"]:
             head = ""
-            if group["label"]:
+            if group["authority"]:
                 body = f"，移交{group['body']}" if group["body"] else ""
                 head = f"{group['label']}干部{body}："
+            elif group["label"]:
+                head = f"{group['label']}的人员："
             items = []
             for proposal in group["proposals"]:
                 count += 1
                 category = proposal.decision.get_category_display()
-                measures = "；".join(_measure_text(m) for m in proposal.measures)
+                measures = "；".join(
+                    _measure_text(m) for m in proposal.measures
+                ) or "移交{}依规依纪依法处理".format(
+                    "、".join(dict.fromkeys(h.receiving_body for h in proposal.record.handovers.all()))
+                )
                 items.append(
                     f"{count}. {_who(proposal.record)}{_term(proposal.record)}，负有{category}。建议：{measures}。"
                 )
@@ -254,22 +263,43 @@ def _corrective(case: Case) -> list[dict]:
     return blocks or [_p("（尚未登记）")]
 
 
-def _annex(case: Case) -> list[dict]:
-    rows = list(case.accident.investigator_rows.select_related("unit")) if case.accident_id else []
-    by_role = {role: [r.unit.name for r in rows if r.role == role] for role in InvestigatorRole.values}
+def _annex(case: Case, records) -> list[dict]:
+    team = _team(case)
     labels = {
         InvestigatorRole.LEAD: "牵头单位",
         InvestigatorRole.MEMBER: "成员单位",
         InvestigatorRole.PROCURATORATE: "邀请的检察机关",
         InvestigatorRole.EXPERT: "专家组",
+        InvestigatorRole.COMMISSION: "邀请的纪委监委",
     }
-    return [
+
+    def named(row) -> str:
+        return row.display_name + (f"（{row.duty}）" if row.duty else "")
+
+    by_role = {role: [named(r) for r in team if r.role == role] for role in InvestigatorRole.values}
+    blocks = [
         _grid(
             "team",
             ["组成", "单位"],
-            [[labels[r], "、".join(by_role[r]) or "—"] for r in InvestigatorRole.values],
+            # The four roles of DOMAIN.md always; an invited 纪委监委 when the team has one.
+            [
+                [labels[r], "、".join(by_role[r]) or "—"]
+                for r in InvestigatorRole.values
+                if r != InvestigatorRole.COMMISSION or by_role[r]
+            ],
         )
     ]
+    for conflict in team_conflicts(case, team, records):
+        names = "、".join(_who(r) for r in conflict["records"][:5]) + (
+            "等" if len(conflict["records"]) > 5 else ""
+        )
+        blocks.append(
+            _p(
+                f"注意：调查组成员{conflict['member'].display_name}的人员（{names}）是本案调查层级及以上的责任主体，"
+                "应当回避，其责任由上级另行处理。"
+            )
+        )
+    return blocks
 
 
 def report_sections(case: Case) -> dict:
@@ -278,7 +308,7 @@ def report_sections(case: Case) -> dict:
     Both the Word document and the print page render this, so they cannot drift apart. A fixed number
     of queries, whatever the number of records, measures, problems or corrective actions.
     """
-    records = case_records(case)
+    records = case_records(case, handovers=True)
     source = case.source
     bodies = [
         ("basic", _basic_facts(case, records)),
@@ -290,7 +320,7 @@ def report_sections(case: Case) -> dict:
         ("proposals", _proposals(records)),
         ("lessons", _lines(case.lessons, "（尚未记录）")),
         ("corrective", _corrective(case)),
-        ("annex", _annex(case)),
+        ("annex", _annex(case, records)),
     ]
     return {
         "title": f"{source.title or source.code}调查报告",

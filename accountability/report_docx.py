@@ -1,5 +1,6 @@
-"""The 调查报告 in Word: A4, Chinese fonts, black heading styles, tables sized to their content.
-The content is report.py's `report_sections`, the same as the print page's."""
+"""The 调查报告 and the 结案 record in Word: A4, Chinese fonts, black heading styles, tables sized to
+their content, page numbers in the footer. The content is report.py's `report_sections` (or
+closing_record.py's `closing_sections`), the same as the print page's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
+from .closing_record import closing_sections
 from .models import Case
 from .report import report_sections
 
@@ -61,6 +63,33 @@ def _setup(document) -> None:
     for name in ("Heading 1", "Heading 2"):
         styles[name].paragraph_format.space_before = Pt(10)
         styles[name].paragraph_format.space_after = Pt(4)
+    _page_numbers(section)
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES): Word fills in the number on every page."""
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif text == instruction:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {instruction} "
+        else:
+            element = OxmlElement("w:t")
+            element.text = text
+        run._r.append(element)
+
+
+def _page_numbers(section) -> None:
+    """“— 1 —” centred in the footer, as official documents number their pages."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("— ")
+    _field(paragraph, "PAGE")
+    paragraph.add_run(" —")
 
 
 def _para(document, text: str, indent: bool = True):
@@ -136,11 +165,22 @@ def _render_block(document, block: dict) -> None:
 
 def report_docx(case: Case) -> bytes:
     """The 调查报告 of a case, as bytes of a .docx."""
-    report = report_sections(case)
+    return sections_docx(report_sections(case))
+
+
+def closing_docx(case: Case) -> bytes:
+    """The 结案 record (处理情况报告) of a case, as bytes of a .docx."""
+    return sections_docx(closing_sections(case))
+
+
+def sections_docx(report: dict) -> bytes:
+    """A document of sections and blocks (report.py's shape) as bytes of a .docx."""
     document = Document()
     _setup(document)
     document.add_paragraph(report["title"], style="Title")
     _para(document, f"案件编号：{report['code']}", indent=False).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for line in report.get("status", []):
+        _para(document, line, indent=False).alignment = WD_ALIGN_PARAGRAPH.CENTER
     for section in report["sections"]:
         document.add_heading(section["heading"], level=1)
         for block in section["blocks"]:

@@ -197,7 +197,9 @@ def _sync_investigators_batch(ctx: ImportContext, batch: list[dict]) -> None:
         for i in batch
     }
     current: dict[int, list[int]] = defaultdict(list)
-    stored = Investigator.objects.filter(accident_id__in=list(wanted)).order_by("order", "id")
+    stored = Investigator.objects.filter(
+        accident_id__in=list(wanted), unit__isnull=False, withdrawn_at__isnull=True
+    ).order_by("order", "id")
     for accident_id, unit_id in stored.values_list("accident_id", "unit_id"):
         current[accident_id].append(unit_id)
     stale = [pk for pk, units in wanted.items() if current.get(pk, []) != units]

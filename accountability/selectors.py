@@ -15,13 +15,12 @@ from responsibility.permissions import Visibility
 
 from .grading import INVESTIGATION_DAYS
 from .measures import BY_CODE as MEASURE_KINDS
-from .measures import SECTIONS
 from .models import (
+    INVESTIGATION_PENDING,
     Accident,
     AccountabilityRecord,
     Alert,
     Case,
-    CaseState,
     Decision,
     GovFinding,
     HandOver,
@@ -29,6 +28,7 @@ from .models import (
     Investigator,
     Measure,
 )
+from .team_checks import team_conflicts
 
 # The receiving 纪检监察 body by cadre authority (kept beside the hand-over service).
 AUTHORITY_BODY = {
@@ -60,18 +60,24 @@ def visible_alerts(vis: Visibility):
     return visible(vis, Alert.objects.all())
 
 
-def case_records(case: Case) -> list[AccountabilityRecord]:
-    """Records in chain order, each with `decision_history` (oldest first) and `current_decision`."""
+def case_records(case: Case, *, handovers: bool = False) -> list[AccountabilityRecord]:
+    """Records in chain order, each with `decision_history` (oldest first) and `current_decision`;
+    `handovers=True` prefetches each record's hand-overs (the report's `recorded_authority`)."""
+    prefetch = (
+        [Prefetch("handovers", queryset=HandOver.objects.order_by("handed_on", "id"))] if handovers else []
+    )
     records = list(
         case.records.order_by("order", "id")
-        .select_related("position")  # `record.authority` falls back to the post
+        # `record.authority` falls back to the post; the unit and its region for the team's §5.9 warning.
+        .select_related("position", "unit__region")
         .prefetch_related(
             Prefetch(
                 "decisions",
                 queryset=Decision.objects.select_related("decided_by", "amends")
                 .prefetch_related(Prefetch("measures", queryset=Measure.objects.order_by("id")))
                 .order_by("decided_at", "id"),
-            )
+            ),
+            *prefetch,
         )
     )
     return records
@@ -79,11 +85,7 @@ def case_records(case: Case) -> list[AccountabilityRecord]:
 
 def case_as_codes(case: Case) -> dict:
     """The JSON of DESIGN §4 for `open_case`, with the investigation team of §5.9."""
-    team = (
-        [row.unit.code for row in case.accident.investigator_rows.select_related("unit")]
-        if case.accident_id
-        else []
-    )
+    team = [row.unit.code for row in _team(case) if row.unit_id]
     return {
         "case": case.code,
         "source": case.source_label,
@@ -187,9 +189,14 @@ def records_by_track(records: list[AccountabilityRecord]) -> dict[str, list[Acco
 
 
 def _team(case: Case) -> list[Investigator]:
+    """The standing members of the 调查组 (a withdrawn one counts nowhere)."""
     if not case.accident_id:
         return []
-    return list(case.accident.investigator_rows.select_related("unit").order_by("order", "id"))
+    return list(
+        case.accident.investigator_rows.filter(withdrawn_at__isnull=True)
+        .select_related("unit__region")
+        .order_by("order", "id")
+    )
 
 
 def case_handovers(case: Case) -> list[HandOver]:
@@ -251,7 +258,12 @@ def case_export(case: Case) -> dict:
         "grade": case.grade or None,
         "nature": case.nature or None,
         "causes": {"direct": case.cause, "indirect": case.indirect_cause},
-        "investigators": [{"unit": row.unit.code, "role": row.role} for row in _team(case)],
+        "investigators": [
+            {"unit": row.unit.code, "role": row.role}
+            if row.unit_id
+            else {"unit": None, "name": row.name, "role": row.role}
+            for row in _team(case)
+        ],
         "records": [
             {
                 "track": r.track,
@@ -279,55 +291,19 @@ def case_export(case: Case) -> dict:
     }
 
 
-@dataclass
-class Proposal:
-    """One subject's handling in the report: the record, its standing finding and measures of one section."""
-
-    record: AccountabilityRecord
-    decision: Decision
-    measures: list[Measure]
-
-
-AUTHORITY_ORDER = [*CadreAuthority.values, ""]
-
-
-def proposals_by_channel(records: list[AccountabilityRecord]) -> list[dict]:
-    """七、处理建议 as reports group it: 司法; 公职人员 by cadre authority (the 纪检监察 body that decides);
-    单位和其他人员. A subject appears in every section one of its measures belongs to."""
-    sections = []
-    for code, label, channels in SECTIONS:
-        proposals = []
-        for record in records:
-            decision = getattr(record, "current_decision", None)
-            if decision is None or decision.finding != "responsible":
-                continue
-            chosen = [m for m in decision.measures.all() if m.channel in channels]
-            if chosen:
-                proposals.append(Proposal(record, decision, chosen))
-        groups = []
-        if code == "officials":
-            by_authority: dict[str, list[Proposal]] = defaultdict(list)
-            for proposal in proposals:
-                by_authority[proposal.record.authority].append(proposal)
-            for authority in AUTHORITY_ORDER:
-                if by_authority.get(authority):
-                    groups.append(
-                        {
-                            "authority": authority,
-                            "label": CadreAuthority(authority).label if authority else "管理权限未设置",
-                            "body": AUTHORITY_BODY.get(authority, ""),
-                            "proposals": by_authority[authority],
-                        }
-                    )
-        elif proposals:
-            groups.append({"authority": "", "label": "", "body": "", "proposals": proposals})
-        sections.append({"code": code, "label": label, "groups": groups})
-    return sections
-
-
-def case_conclusions(case: Case) -> dict:
+def case_conclusions(case: Case, records: list[AccountabilityRecord]) -> dict:
     """What the workbench shows of the report's conclusions: problems, appraisal, hand-overs with the
-    decisions that came back, team, and the 回头看 items."""
+    decisions that came back, team (standing, with §5.9 warnings, and withdrawn), and the 回头看 items."""
+    rows = (
+        list(
+            case.accident.investigator_rows.select_related("unit__region", "withdrawn_by").order_by(
+                "order", "id"
+            )
+        )
+        if case.accident_id
+        else []
+    )
+    team = [row for row in rows if row.withdrawn_at is None]
     return {
         "problems": list(case.unit_problems.select_related("unit")),
         "periods": list(case.appraisal_periods.all()),
@@ -340,7 +316,9 @@ def case_conclusions(case: Case) -> dict:
                 ),
             ).order_by("handed_on", "id")
         ),
-        "team": _team(case),
+        "team": team,
+        "team_conflicts": team_conflicts(case, team, records),
+        "withdrawn_team": [row for row in rows if row.withdrawn_at is not None],
         "review_items": list(
             case.review_items.select_related("corrective_action", "measure__decision__record", "follow_up")
         ),
@@ -354,12 +332,7 @@ def overdue_investigations(cases, today: dt.date, limit: int = 200) -> list[Case
     extension (at most 60 more days) is applied per case. One query, at most `limit` rows.
     """
     candidates = (
-        cases.filter(
-            accident__isnull=False,
-            report_submitted_on__isnull=True,
-            event_day__lt=today - dt.timedelta(days=INVESTIGATION_DAYS),
-        )
-        .exclude(state=CaseState.CLOSED)
+        cases.filter(INVESTIGATION_PENDING, event_day__lt=today - dt.timedelta(days=INVESTIGATION_DAYS))
         .select_related("accident")
         .order_by("event_day", "code")[:limit]
     )

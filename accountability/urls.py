@@ -5,6 +5,7 @@ from django.urls import path
 from .views import (
     alerts,
     cases,
+    closing,
     conclusions,
     dashboard,
     directory,
@@ -14,6 +15,8 @@ from .views import (
     ledgers,
     notifications,
     records,
+    team,
+    timeline,
     trace,
 )
 
@@ -80,8 +83,11 @@ urlpatterns = [
         name="case_handover_decision",
     ),
     path("cases/<str:code>/team/", conclusions.case_investigator, name="case_investigator"),
+    path("cases/<str:code>/team/lead/", team.case_team_lead, name="case_team_lead"),
+    path("cases/<str:code>/team/<int:pk>/withdraw/", team.case_team_withdraw, name="case_team_withdraw"),
     path("cases/<str:code>/period/", conclusions.case_investigation_period, name="case_investigation_period"),
     path("cases/<str:code>/review/", conclusions.case_review, name="case_review"),
+    path("cases/<str:code>/dates/", timeline.case_report_dates, name="case_report_dates"),
     path("cases/<str:code>/records/<int:pk>/", records.record_detail, name="record_detail"),
     path("cases/<str:code>/report/", records.case_report, name="case_report"),
     path("cases/<str:code>/report.docx", records.case_report_docx, name="case_report_docx"),
@@ -97,6 +103,8 @@ urlpatterns = [
     path("findings/<str:code>/", findings.finding_detail, name="finding_detail"),
     path("findings/<str:code>/rectify/", findings.finding_rectify, name="finding_rectify"),
     path("findings/<str:code>/verify/", findings.finding_verify, name="finding_verify"),
+    path("cases/<str:code>/closing/", closing.case_closing, name="case_closing"),
+    path("cases/<str:code>/closing.docx", closing.case_closing_docx, name="case_closing_docx"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read/", notifications.notification_mark_read, name="notification_mark_read"),
 ]

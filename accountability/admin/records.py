@@ -176,7 +176,7 @@ def _decide_url(record, current: Decision | None) -> str:
 class DecisionForm(forms.ModelForm):
     class Meta:
         model = Decision
-        fields = ("record", "finding", "grounds", "amends", "amendment_reason")
+        fields = ("record", "finding", "grounds", "no_measure_reason", "amends", "amendment_reason")
 
     refused = False
 
@@ -229,6 +229,8 @@ class MeasureFormSet(BaseInlineFormSet):
                 measures=measures,
                 amends=decision.amends,
                 reason=decision.amendment_reason,
+                no_measure_reason=decision.no_measure_reason,
+                require_measure=True,
             )
         except ValidationError as exc:
             for key, messages_ in exc.message_dict.items():
@@ -236,7 +238,7 @@ class MeasureFormSet(BaseInlineFormSet):
                     index, field = key[len("measures[") :].split("].")
                     for message in messages_:
                         rows[int(index)][0].add_error(field, message)
-                elif key == "measures":
+                elif key in ("measures", "no_measure_reason"):
                     raise ValidationError(messages_) from None
 
     def measure_rows(self) -> list[dict]:
@@ -289,7 +291,15 @@ class DecisionAdmin(admin.ModelAdmin):
     actions = ("amend_action",)
 
     def get_fields(self, request, obj=None):
-        fields = ["record", "finding", "category", "grounds", "amends", "amendment_reason"]
+        fields = [
+            "record",
+            "finding",
+            "category",
+            "grounds",
+            "no_measure_reason",
+            "amends",
+            "amendment_reason",
+        ]
         return fields if obj is None else [*fields, "decided_at", "decided_by", "amended_by_link"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -343,6 +353,8 @@ class DecisionAdmin(admin.ModelAdmin):
                 category=decision.category,
                 reason=decision.amendment_reason,
                 grounds=decision.grounds,
+                no_measure_reason=decision.no_measure_reason,
+                require_measure=True,
                 measures=measures,
                 by=request.user,
             )
@@ -352,6 +364,8 @@ class DecisionAdmin(admin.ModelAdmin):
                 finding=decision.finding,
                 category=decision.category,
                 grounds=decision.grounds,
+                no_measure_reason=decision.no_measure_reason,
+                require_measure=True,
                 measures=measures,
                 by=request.user,
             )

@@ -25,7 +25,6 @@ from .conclusions import (
     record_handover_decision,
     record_review,
     set_investigation_period,
-    set_investigator,
     set_unit_problems,
 )
 from .findings import (
@@ -44,6 +43,8 @@ from .opening import (
     open_case,
     records_from_links,
 )
+from .team import change_lead, set_investigator, withdraw_investigator
+from .timeline import record_report_dates
 from .work import (
     add_corrective_action,
     complete_corrective_action,
@@ -66,6 +67,7 @@ __all__ = [
     "add_corrective_action",
     "add_subject",
     "amend_finding",
+    "change_lead",
     "check_decision",
     "close_case",
     "closing_blockers",
@@ -82,10 +84,12 @@ __all__ = [
     "record_education",
     "record_finding",
     "record_handover_decision",
+    "record_report_dates",
     "record_review",
     "records_from_links",
     "set_investigation_period",
     "set_investigator",
     "set_unit_problems",
     "subject_kind",
+    "withdraw_investigator",
 ]

@@ -40,7 +40,7 @@ def closing_blockers(case: Case) -> list[tuple[str, str]]:
         for d in Decision.objects.current()
         .filter(record__case=case)
         .annotate(n_measures=Count("measures"))
-        .values("record_id", "finding", "n_measures")
+        .values("record_id", "finding", "n_measures", "no_measure_reason")
     }
     undecided = [snap for rid, snap in records if rid not in current]
     unpunished = [
@@ -49,6 +49,7 @@ def closing_blockers(case: Case) -> list[tuple[str, str]]:
         if rid in current
         and current[rid]["finding"] == Finding.RESPONSIBLE
         and not current[rid]["n_measures"]
+        and not current[rid]["no_measure_reason"]
     ]
     parts = []
     if undecided or unpunished:

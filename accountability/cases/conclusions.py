@@ -26,8 +26,6 @@ from ..models import (
     Decision,
     Finding,
     HandOver,
-    Investigator,
-    InvestigatorRole,
     Measure,
     RecordOrigin,
     ReviewItem,
@@ -98,31 +96,6 @@ def set_unit_problems(*, case: Case, unit: Unit, problems: str) -> UnitProblem:
             return UnitProblem.objects.create(case=case, unit=unit, problems=problems, order=order)
         row.problems = problems
         row.save(update_fields=["problems"])
-        return row
-
-
-def set_investigator(*, case: Case, unit: Unit, role: str) -> Investigator:
-    """The 调查组 is the accident's Investigator rows (one list): add a unit or change its role."""
-    if case.accident_id is None:
-        raise ValidationError({"unit": "只有事故调查有调查组"})
-    if role not in InvestigatorRole.values:
-        raise ValidationError({"role": f"unknown role {role!r}"})
-    with transaction.atomic():
-        _require_open(case)
-        row = Investigator.objects.filter(accident_id=case.accident_id, unit=unit).first()
-        if role == InvestigatorRole.LEAD:
-            lead = Investigator.objects.filter(accident_id=case.accident_id, role=InvestigatorRole.LEAD)
-            if lead.exclude(unit=unit).exists():
-                raise ValidationError({"role": "调查组已有牵头单位"})
-        if row is None:
-            order = (
-                Investigator.objects.filter(accident_id=case.accident_id).aggregate(m=Max("order"))["m"] or 0
-            ) + 1
-            return Investigator.objects.create(
-                accident_id=case.accident_id, unit=unit, role=role, order=order
-            )
-        row.role = role
-        row.save(update_fields=["role"])
         return row
 
 

@@ -104,7 +104,14 @@ def _clean_measure(record: AccountabilityRecord, index: int, data: dict) -> Meas
     )
 
 
-def _validated(record, finding, grounds, measures, category="") -> tuple[str, str, list[Measure]]:
+NO_MEASURE = "认定负有责任须至少给予一项处理措施，或写明免予处理的理由"
+
+
+def _validated(
+    record, finding, grounds, measures, category="", no_measure_reason="", require_measure=False
+) -> tuple[str, str, list[Measure]]:
+    """`require_measure`: 负有责任 needs a measure or a 免予处理 reason (the page and the admin ask it; the
+    API's hand-over flow records the finding first and the decision that comes back as its measure)."""
     if finding not in Finding.values:
         raise ValidationError({"finding": f"unknown finding {finding!r}"})
     grounds = (grounds or "").strip()
@@ -136,6 +143,11 @@ def _validated(record, finding, grounds, measures, category="") -> tuple[str, st
         )
     if finding == Finding.DECEASED and not record.person_code:
         raise ValidationError({"finding": "免予追究（已死亡）只适用于具体人员"})
+    no_measure_reason = (no_measure_reason or "").strip()
+    if require_measure and finding == Finding.RESPONSIBLE and not measures and not no_measure_reason:
+        raise ValidationError({"no_measure_reason": NO_MEASURE})
+    if no_measure_reason and (finding != Finding.RESPONSIBLE or measures):
+        raise ValidationError({"no_measure_reason": "只有负有责任且不给予处理措施的，才写免予处理理由"})
     return grounds, category, [_clean_measure(record, i, m) for i, m in enumerate(measures)]
 
 
@@ -148,6 +160,8 @@ def check_decision(
     amends: Decision | None = None,
     reason: str = "",
     category: str = "",
+    no_measure_reason: str = "",
+    require_measure: bool = False,
 ) -> None:
     """Everything `record_finding` / `amend_finding` would refuse, without writing (for forms).
 
@@ -165,11 +179,25 @@ def check_decision(
             raise ValidationError({"amends": "只能更正该记录现行有效的认定"})
         if not (reason or "").strip():
             raise ValidationError({"reason": "更正认定须写明理由"})
-    _validated(record, finding, grounds, measures, category)
+    _validated(record, finding, grounds, measures, category, no_measure_reason, require_measure)
 
 
-def _decide(record, finding, grounds, measures, by, amends=None, reason="", category="") -> Decision:
-    grounds, category, cleaned = _validated(record, finding, grounds, measures, category)
+def _decide(
+    record,
+    finding,
+    grounds,
+    measures,
+    by,
+    amends=None,
+    reason="",
+    category="",
+    no_measure_reason="",
+    require_measure=False,
+) -> Decision:
+    no_measure_reason = (no_measure_reason or "").strip()
+    grounds, category, cleaned = _validated(
+        record, finding, grounds, measures, category, no_measure_reason, require_measure
+    )
     with transaction.atomic():
         decision = Decision.objects.create(
             record=record,
@@ -179,6 +207,7 @@ def _decide(record, finding, grounds, measures, by, amends=None, reason="", cate
             decided_by=by,
             amends=amends,
             amendment_reason=reason,
+            no_measure_reason=no_measure_reason,
         )
         for measure in cleaned:
             measure.decision = decision
@@ -193,6 +222,8 @@ def record_finding(
     grounds: str = "",
     measures: Sequence[dict] = (),
     category: str = "",
+    no_measure_reason: str = "",
+    require_measure: bool = False,
     by=None,
 ) -> Decision:
     """The first finding on a record. A decided record is corrected by `amend_finding`, never edited."""
@@ -201,7 +232,16 @@ def record_finding(
         if record.decisions.exists():
             raise ValidationError({"finding": "该记录已认定；更正请提交更正认定（amendment）"})
         try:
-            return _decide(record, finding, grounds, measures, by, category=category)
+            return _decide(
+                record,
+                finding,
+                grounds,
+                measures,
+                by,
+                category=category,
+                no_measure_reason=no_measure_reason,
+                require_measure=require_measure,
+            )
         except IntegrityError:
             raise ValidationError({"finding": "该记录已认定；更正请提交更正认定（amendment）"}) from None
 
@@ -214,6 +254,8 @@ def amend_finding(
     grounds: str = "",
     measures: Sequence[dict] = (),
     category: str = "",
+    no_measure_reason: str = "",
+    require_measure: bool = False,
     by=None,
 ) -> Decision:
     """A correction: a new decision linked to the one it replaces; both stay in the record's history."""
@@ -235,6 +277,8 @@ def amend_finding(
                 amends=current,
                 reason=reason.strip(),
                 category=category,
+                no_measure_reason=no_measure_reason,
+                require_measure=require_measure,
             )
         except IntegrityError:
             raise ValidationError({"finding": "该认定已被更正，请基于最新认定提交"}) from None

@@ -137,7 +137,8 @@ def records_from_links(case: Case, links: Sequence[Link], *, skip: Iterable[tupl
 
 
 def investigation_team(accident: Accident) -> list[Unit]:
-    return [row.unit for row in accident.investigator_rows.all()]
+    """The team's units of the matrix (bodies outside it have no records to leave out; withdrawn ones none)."""
+    return [row.unit for row in accident.investigator_rows.all() if row.unit_id and row.withdrawn_at is None]
 
 
 def _chain_for_case(traced, accident: Accident | None) -> list[Link]:

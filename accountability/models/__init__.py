@@ -15,6 +15,7 @@ from .accidents import (
 )
 from .alerts import Alert, AlertKind, AlertPerson, AlertRule, AlertState, HazardPenalty
 from .cases import (
+    INVESTIGATION_PENDING,
     AppraisalPeriod,
     Case,
     CaseNature,
@@ -112,6 +113,7 @@ __all__ = [
     "Finding",
     "HAZARD_KINDS",
     "HandOver",
+    "INVESTIGATION_PENDING",
     "Hazard",
     "HazardLevel",
     "HazardListing",

@@ -145,27 +145,71 @@ class InvestigatorRole(models.TextChoices):
     MEMBER = "member", "成员"
     PROCURATORATE = "procuratorate", "邀请检察机关"
     EXPERT = "expert", "专家组"
+    COMMISSION = "commission", "邀请纪委监委"
 
 
 class Investigator(models.Model):
-    """A unit of the accident's 调查组, leading unit first (DESIGN §5.9): no subject of its own case."""
+    """A member of the accident's 调查组, leading unit first (DESIGN §5.9): no subject of its own case.
+
+    A member is a unit of the matrix or a named body outside it (检察院, 专家组, an invited 纪委监委, with
+    its role in the team). Nothing is deleted: a member is withdrawn with a reason and stops counting.
+    """
 
     accident = models.ForeignKey(Accident, on_delete=models.CASCADE, related_name="investigator_rows")
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("名称（矩阵外的机关或专家组）", max_length=200, blank=True)
     role = models.CharField(
         "角色", max_length=16, choices=InvestigatorRole.choices, default=InvestigatorRole.MEMBER
     )
+    duty = models.CharField("组内职责", max_length=300, blank=True)
     order = models.PositiveIntegerField("顺序", default=0)
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_reason = models.TextField("撤销理由", blank=True)
+    withdrawn_by = models.ForeignKey(
+        "auth.User", verbose_name="撤销人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "调查组成员单位"
         verbose_name_plural = "调查组"
         ordering = ["order", "id"]
-        constraints = [models.UniqueConstraint(fields=["accident", "unit"], name="investigator_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["accident", "unit"],
+                condition=Q(withdrawn_at__isnull=True, unit__isnull=False),
+                name="investigator_once",
+            ),
+            models.UniqueConstraint(
+                fields=["accident", "name"],
+                condition=Q(withdrawn_at__isnull=True, unit__isnull=True),
+                name="investigator_body_once",
+            ),
+            models.UniqueConstraint(
+                fields=["accident"],
+                condition=Q(withdrawn_at__isnull=True, role="lead"),
+                name="investigator_one_lead",
+                violation_error_message="调查组只有一个牵头单位",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False) | ~Q(name=""),
+                name="investigator_unit_or_name",
+                violation_error_message="调查组成员须为单位或写明名称",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.unit}（{self.get_role_display()}）"
+        return f"{self.display_name}（{self.get_role_display()}）"
+
+    @property
+    def display_name(self) -> str:
+        return self.unit.name if self.unit_id else self.name
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class EventParty(models.Model):

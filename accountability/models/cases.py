@@ -35,6 +35,16 @@ class CaseNature(models.TextChoices):
     NATURAL = "natural", "自然灾害"
 
 
+# The one definition of "still under investigation" (493号令 Art 29), as a query: an open accident case
+# with no report submitted — and not a case that 回头看 reopened, which answers to the 回头看's own period.
+INVESTIGATION_PENDING = Q(
+    state=CaseState.OPEN,
+    accident__isnull=False,
+    report_submitted_on__isnull=True,
+    review_done_on__isnull=True,
+)
+
+
 class Case(models.Model):
     """一案双查: one case per accident or overdue hazard, freezing the chain as it stood on the event day."""
 
@@ -112,7 +122,10 @@ class Case(models.Model):
         indexes = [
             models.Index(
                 fields=["state", "event_day"],
-                condition=Q(accident__isnull=False, report_submitted_on__isnull=True),
+                # INVESTIGATION_PENDING's own condition (a case 回头看 reopened is not pending).
+                condition=Q(
+                    accident__isnull=False, report_submitted_on__isnull=True, review_done_on__isnull=True
+                ),
                 name="case_investigation_pending",
             ),
             models.Index(
@@ -155,10 +168,25 @@ class Case(models.Model):
             set_period_days=self.set_period_days,
         )
 
+    @property
+    def investigation_pending(self) -> bool:
+        """`INVESTIGATION_PENDING` for one case: the investigation period still runs for it."""
+        return bool(
+            self.accident_id
+            and not self.is_closed
+            and self.report_submitted_on is None
+            and self.review_done_on is None
+        )
+
+    @property
+    def reopened_by_review(self) -> bool:
+        """回头看 found something undone and the case is open again for it (DESIGN §5: closes under 四不放过)."""
+        return not self.is_closed and self.review_done_on is not None
+
     def is_investigation_overdue(self, today: dt.date) -> bool:
-        """调查期限 passed with no report submitted, on an open case (493号令 Art 29)."""
+        """调查期限 passed with no report submitted, on a case still under investigation (493号令 Art 29)."""
         due = self.investigation_due
-        return bool(due and not self.is_closed and self.report_submitted_on is None and due < today)
+        return bool(due and self.investigation_pending and due < today)
 
     @property
     def reply_due(self) -> dt.date | None:

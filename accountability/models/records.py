@@ -185,6 +185,8 @@ class Decision(models.Model):
     # Required for responsible/deceased by the services; decisions made before categories existed keep "".
     category = models.CharField("责任类别", max_length=24, choices=Category.choices, blank=True)
     grounds = models.TextField("事实与依据（尽职免责须写明）", blank=True)
+    # 负有责任 with no measure must say why (免予处理), never be left at an empty proposal.
+    no_measure_reason = models.TextField("免予处理理由", blank=True)
     amends = models.OneToOneField(
         "self",
         verbose_name="更正的认定",

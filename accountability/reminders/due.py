@@ -18,6 +18,7 @@ from ..grading import (
     REPLY_DAYS_ESPECIALLY_MAJOR,
 )
 from ..models import (
+    INVESTIGATION_PENDING,
     OPEN_FINDING_STATES,
     Alert,
     AlertState,
@@ -147,7 +148,7 @@ def _days(n: int) -> dt.timedelta:
 
 
 def _investigations(lo: dt.date, hi: dt.date) -> list[DueItem]:
-    pending = _cases().filter(state=CaseState.OPEN, accident__isnull=False, report_submitted_on__isnull=True)
+    pending = _cases().filter(INVESTIGATION_PENDING)
     # Plain Art 29 cases by an index range; the few whose date moved (appraisal, a set period) as well.
     plain = pending.filter(
         appraisal_days=0,
@@ -233,9 +234,7 @@ def still_due(log: ReminderLog) -> tuple[object | None, str]:
         if case is None:
             return None, "案件已删除"
         due = {
-            ReminderKind.CASE_INVESTIGATION: case.investigation_due
-            if case.state == CaseState.OPEN and case.report_submitted_on is None
-            else None,
+            ReminderKind.CASE_INVESTIGATION: case.investigation_due if case.investigation_pending else None,
             ReminderKind.CASE_REPLY: case.reply_due
             if case.state == CaseState.OPEN and case.reply_on is None
             else None,

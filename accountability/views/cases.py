@@ -32,6 +32,7 @@ from ..forms import (
     EducationForm,
     apply_service_errors,
 )
+from ..forms_timeline import ReportDatesForm
 from ..listing import query_without_page, text_search
 from ..measures import label_of as measure_label
 from ..measures import suggested_ranges
@@ -41,7 +42,9 @@ from ..models import (
     CaseState,
     CorrectiveAction,
 )
+from ..money import yuan_text
 from ..selectors import case_records, records_by_track
+from ..team_checks import case_deadlines
 from .common import (
     _today,
     visible_accidents,
@@ -144,6 +147,10 @@ def _record_rows(records: list[AccountabilityRecord]) -> list[AccountabilityReco
         ]
         for link in record.bases:
             link["role_label"] = PartyRole(link["role"]).label if link.get("role") in PartyRole.values else ""
+            if not link.get("type_label") and link.get("type") in DutyType.values:
+                link["type_label"] = DutyType(link["type"]).label
+        # An added subject's basis is its reason, shown once beside the subject: not again, nor its code.
+        record.chain_bases = [link for link in record.bases if link.get("source") != "investigation"]
         decision = record.current_decision
         record.finding_label = decision.get_finding_display() if decision else ""
         record.measure_labels = [measure_label(m.kind) for m in decision.measures.all()] if decision else []
@@ -156,9 +163,7 @@ def _ranges_text(grade: str) -> list[str]:
     if not ranges:
         return []
 
-    def wan(value: str) -> str:
-        return f"{int(float(value)) // 10000}万元"
-
+    wan = yuan_text
     low, high = ranges["enterprise_fine_yuan"]
     s_low, s_high = ranges["enterprise_fine_especially_serious_yuan"]
     return [
@@ -195,6 +200,11 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "subject_form": bound.get("subject_form") or AddSubjectForm(vis=vis),
         "close_refused": bound.get("close_refused"),
         "investigation_overdue": case.is_investigation_overdue(_today()),
+        "deadlines": case_deadlines(case, _today()),
+        "dates_form": bound.get("dates_form")
+        or ReportDatesForm(
+            initial={"report_submitted_on": case.report_submitted_on, "reply_on": case.reply_on}
+        ),
         "action_errors": bound.get("action_errors"),
         # 回头看 comes a year after the 批复, on a closed case too (views/conclusions.py).
         "may_review": may(vis, "case", "write"),

@@ -227,7 +227,14 @@ def case_investigator(request, code):
     vis, case = _post_case(request, code)
 
     def write(data):
-        case_services.set_investigator(case=case, unit=data["unit"], role=data["role"])
+        case_services.set_investigator(
+            case=case,
+            unit=data["unit"],
+            name=data["name"],
+            role=data["role"],
+            duty=data["duty"],
+            by=request.user,
+        )
 
     form = InvestigatorForm(request.POST, vis=vis)
     return _submit(request, case, vis, form, "investigator_form", write, "已登记调查组成员单位", "#team")

@@ -57,6 +57,8 @@ def record_detail(request, code, pk):
                         category=data.get("category", ""),
                         reason=data["reason"],
                         grounds=data["grounds"],
+                        no_measure_reason=data["no_measure_reason"],
+                        require_measure=True,
                         measures=measures,
                         by=request.user,
                     )
@@ -67,6 +69,8 @@ def record_detail(request, code, pk):
                         finding=data["finding"],
                         category=data.get("category", ""),
                         grounds=data["grounds"],
+                        no_measure_reason=data["no_measure_reason"],
+                        require_measure=True,
                         measures=measures,
                         by=request.user,
                     )
@@ -76,15 +80,29 @@ def record_detail(request, code, pk):
                 apply_service_errors(form, exc, used)
         status = 400
     else:
-        initial = {}
+        initial, measures = {}, []
         if amending:
+            # 更正认定 starts from the standing finding and its proposed measures: change one, keep the rest.
+            current = record.current_decision
             initial = {
-                "finding": record.current_decision.finding,
-                "category": record.current_decision.category,
-                "grounds": record.current_decision.grounds,
+                "finding": current.finding,
+                "category": current.category,
+                "grounds": current.grounds,
+                "no_measure_reason": current.no_measure_reason,
             }
+            measures = [
+                {
+                    "kind": m.kind,
+                    "detail": m.detail,
+                    "period_months": m.period_months,
+                    "amount_yuan": m.amount_yuan,
+                    "article": m.article,
+                }
+                for m in current.measures.all()
+                if m.handover_id is None
+            ]
         form = form_class(initial=initial)
-        formset = MeasureFormSet(prefix="m")
+        formset = MeasureFormSet(prefix="m", initial=measures)
     return render_page(
         request,
         "accountability/record_detail.html",

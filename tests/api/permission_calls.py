@@ -29,6 +29,7 @@ from accountability.models import (
     Hazard,
     HazardState,
     HazardTransition,
+    Investigator,
 )
 
 ADMIN = {"admin"}
@@ -134,7 +135,13 @@ def path_params(kind: str, code: str) -> dict:
         action = case.corrective_actions.first()
         period = case.appraisal_periods.first()
         handover = case.handovers.first()
+        member = (
+            case.accident.investigator_rows.filter(withdrawn_at__isnull=True).first()
+            if case.accident_id
+            else None
+        )
         return {
+            "member_id": member.pk if member else 0,
             "code": code,
             "action_id": action.pk if action else 0,
             "id": first_record(code).pk,
@@ -191,6 +198,13 @@ def cases_with_a_period_and_a_handover():
             receiving_body="区纪委监委",
             handed_on=case.event_day,
             decision_due=case.event_day + dt.timedelta(days=90),
+        )
+
+
+def cases_with_a_team_member():
+    for case in Case.objects.filter(accident__isnull=False):
+        Investigator.objects.create(
+            accident_id=case.accident_id, name="事故技术专家组", role="expert", order=99
         )
 
 

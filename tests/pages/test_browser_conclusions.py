@@ -68,7 +68,9 @@ def test_nature_causes_and_a_hand_over_recorded_on_the_workbench_appear_in_the_r
     )
     text = group.inner_text()
     assert "县管干部，移交县纪委监委" in text and "赵志强" in text
-    assert "负有重要领导责任" in text and "记过" in text and "县纪发〔2024〕12号" in text
+    # The report proposes; the decision that came back (记过, its 文号) is the 结案 record's, not a second sanction here.
+    assert "负有重要领导责任" in text and "移交县纪委监委依规依纪依法处理" in text
+    assert "记过" not in text and "县纪发〔2024〕12号" not in text
 
     # Printed: black headings in a Chinese type, no navigation, A4.
     page.emulate_media(media="print")

@@ -167,14 +167,48 @@ def test_proposals_are_grouped_by_channel_and_for_officials_by_the_body_with_aut
     assert by_key[("officials", "city")][0] == "市管干部，移交市纪委监委："
     assert by_key[("officials", "county")][0] == "县管干部，移交县纪委监委："
     assert "负有重要领导责任" in by_key[("officials", "county")][1]
-    assert by_key[("officials", "")][0] == "管理权限未设置干部："
-    assert "180000" in by_key[("others", "")][0]
+    assert by_key[("officials", "")][0] == "干部管理权限未登记的人员："
+    # Money as reports write it.
+    assert "18万元" in by_key[("others", "")][0] and "180000" not in by_key[("others", "")][0]
     # Numbering runs on through a section's groups.
     officials = [line for g in found.groups if g["channel"] == "officials" for line in g["lines"][1:]]
     assert [line.split(".")[0] for line in officials] == ["1", "2", "3"]
     html = inspector.get(report_url(concluded)).content.decode()
     proposals = html[html.index('id="report-proposals"') : html.index('id="report-lessons"')]
     assert "鉴于其已死亡，免予追究" in proposals and "梁师傅" in proposals
+
+
+def test_an_official_is_grouped_by_the_authority_a_handover_recorded_and_a_unit_is_no_official(
+    inspector, concluded
+):
+    records = {r.position_code: r for r in concluded.records.all() if r.person_code}
+    # The township's deputy head has no authority on the post; the hand-over recorded 县管.
+    handover = cases.hand_over(
+        case=concluded, records=[records["t1_vhead"]], handed_on=dt.date(2024, 3, 20), authority="county"
+    )
+    cases.record_handover_decision(
+        handover=handover,
+        record=records["t1_vhead"],
+        measure={"kind": "party_serious_warning"},
+        document_number="示纪〔2024〕3号",
+        decided_on=dt.date(2024, 4, 1),
+    )
+    unit = AccountabilityRecord.objects.filter(
+        case=concluded, position_code="", person_code="", track="supervision"
+    ).first()
+    cases.record_finding(
+        record=unit, finding="responsible", category="supervision", measures=[{"kind": "interview"}]
+    )
+    found = outline(inspector.get(report_url(concluded)).content.decode())
+    by_key = {(g["channel"], g["authority"]): g["lines"] for g in found.groups}
+    assert ("officials", "") not in by_key
+    county = "\n".join(by_key[("officials", "county")])
+    assert records["t1_vhead"].snapshot["person_name"] in county
+    # The report lists the proposal; the decision that came back (严重警告, its 文号) is the 结案 record's.
+    assert "严重警告" not in county and "示纪〔2024〕3号" not in county
+    officials = "\n".join(line for g in found.groups if g["channel"] == "officials" for line in g["lines"])
+    assert unit.snapshot["unit_name"] + "，" not in officials and "约谈" not in officials
+    assert any("约谈" in line and unit.snapshot["unit_name"] in line for line in by_key[("others", "")])
 
 
 def test_the_page_takes_the_same_number_of_queries_for_one_record_and_for_many(inspector, concluded):

@@ -36,6 +36,10 @@ def _case_handover(params):
     return {"code": params["code"], "pk": params["handover_id"]}
 
 
+def _case_member(params):
+    return {"code": params["code"], "pk": params["member_id"]}
+
+
 def _record(params):
     return {"code": params["code"], "pk": params["id"]}
 
@@ -206,6 +210,17 @@ PAGES = [
         prepare=api.cases_with_a_period_and_a_handover,
     ),
     P("accountability:case_review", "post", "case", CASE_WRITE, None, _code),
+    P("accountability:case_report_dates", "post", "case", CASE_WRITE, None, _code),
+    P("accountability:case_team_lead", "post", "case", CASE_WRITE, None, _code),
+    P(
+        "accountability:case_team_withdraw",
+        "post",
+        "case",
+        CASE_WRITE,
+        None,
+        _case_member,
+        prepare=api.cases_with_a_team_member,
+    ),
     P("accountability:case_investigator", "post", "case", CASE_WRITE, "cases-investigators", _code),
     P(
         "accountability:case_investigation_period",
@@ -247,6 +262,8 @@ PAGES = [
         _code,
         body=lambda role, code: {"decision": "close"},
     ),
+    P("accountability:case_closing", "get", "case", ("case", "read"), "cases-export", _code),
+    P("accountability:case_closing_docx", "get", "case", ("case", "read"), "cases-export", _code),
     P("accountability:notification_list", "get", "none", ("account", "use"), "notifications-list"),
     P("accountability:notification_mark_read", "post", "none", ("account", "use"), "notifications-read-all"),
     P("accounts:api_keys", "get", "none", ("account", "use")),

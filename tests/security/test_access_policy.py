@@ -298,7 +298,7 @@ def test_the_api_views_take_their_roles_from_the_policy():
         assert view.cls.action_roles[action] == access.roles(*API_ACCESS[spec.name]), spec.name
 
 
-_PATH_IDS = ("transition_id", "action_id", "period_id", "handover_id")
+_PATH_IDS = ("transition_id", "action_id", "period_id", "handover_id", "member_id")
 
 
 def _named_patterns(patterns, prefix=""):

@@ -98,9 +98,13 @@ RecordsByTrack = inline_serializer(
 
 
 class InvestigatorSerializer(serializers.Serializer):
-    unit = serializers.CharField(source="unit.code")
-    unit_name = serializers.CharField(source="unit.name")
+    unit = serializers.SerializerMethodField(help_text="单位编码；矩阵外的机关（专家组）为 null")
+    unit_name = serializers.CharField(source="display_name")
     role = serializers.ChoiceField(choices=InvestigatorRole.choices)
+    duty = serializers.CharField(help_text="组内职责")
+
+    def get_unit(self, row) -> str | None:
+        return row.unit.code if row.unit_id else None
 
 
 class AppraisalPeriodSerializer(serializers.ModelSerializer):
@@ -150,7 +154,11 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(InvestigatorSerializer(many=True))
     def get_investigators(self, case):
-        rows = case.accident.investigator_rows.select_related("unit") if case.accident_id else []
+        rows = (
+            case.accident.investigator_rows.filter(withdrawn_at__isnull=True).select_related("unit")
+            if case.accident_id
+            else []
+        )
         return InvestigatorSerializer(rows, many=True).data
 
     class Meta(CaseSerializer.Meta):
@@ -225,8 +233,18 @@ class UnitProblemCreateSerializer(serializers.Serializer):
 
 
 class InvestigatorCreateSerializer(serializers.Serializer):
-    unit = ScopedSlugField(_visible_units)
+    unit = ScopedSlugField(_visible_units, required=False, allow_null=True)
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="矩阵外的机关或专家组（不填单位时）",
+    )
     role = serializers.ChoiceField(choices=InvestigatorRole.choices)
+    duty = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="组内职责"
+    )
 
 
 class AppraisalCreateSerializer(serializers.Serializer):

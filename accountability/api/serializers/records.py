@@ -60,6 +60,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "finding",
             "category",
             "grounds",
+            "no_measure_reason",
             "amends",
             "amendment_reason",
             "decided_at",
@@ -143,6 +144,12 @@ class FindingSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=20000, help_text="尽职免责须写明"
     )
     measures = MeasureInputSerializer(many=True, required=False)
+    no_measure_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text="免予处理理由：负有责任而不给予处理措施的必填",
+    )
 
 
 class AmendSerializer(FindingSerializer):

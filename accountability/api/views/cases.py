@@ -175,7 +175,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         data = _parse(InvestigatorCreateSerializer, self)
         with transaction.atomic():
-            case_services.set_investigator(case=case, unit=data["unit"], role=data["role"])
+            case_services.set_investigator(
+                case=case,
+                unit=data.get("unit"),
+                name=data.get("name", ""),
+                role=data["role"],
+                duty=data.get("duty", ""),
+                by=request.user,
+            )
         return self._detail(case)
 
     @_case_action(AppraisalCreateSerializer, {201: AppraisalPeriodSerializer})

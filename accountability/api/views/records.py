@@ -79,6 +79,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 finding=data["finding"],
                 category=data.get("category", ""),
                 grounds=data.get("grounds", ""),
+                no_measure_reason=data.get("no_measure_reason", ""),
                 measures=[dict(m) for m in data.get("measures", [])],
                 by=request.user,
             )
@@ -101,6 +102,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 category=data.get("category", ""),
                 reason=data["reason"],
                 grounds=data.get("grounds", ""),
+                no_measure_reason=data.get("no_measure_reason", ""),
                 measures=[dict(m) for m in data.get("measures", [])],
                 by=request.user,
             )
