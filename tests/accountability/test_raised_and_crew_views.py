@@ -150,3 +150,14 @@ def test_the_admin_shows_the_raised_level_and_the_crew_in_chinese_and_keeps_thei
     assert raised.history.first().investigation_level == "province"
     party = raised.parties.get()
     assert party.history.first().unit_id == party.unit_id
+
+
+def test_the_accident_ledger_names_the_body_that_took_a_raised_investigation_over(raised, admin_client):
+    from openpyxl import load_workbook
+
+    response = admin_client.get(reverse("accountability:accident_ledger"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header, *data = [list(row) for row in sheet.iter_rows(values_only=True)]
+    by_code = {row[0]: dict(zip(header, row, strict=True)) for row in data}
+    assert by_code["A0816"]["提级调查"] == "省级人民政府"
+    assert by_code["A0429"]["提级调查"] is None
