@@ -51,11 +51,12 @@ test-postgres:
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_DB_NAME=$$run $(PYTEST) || status=$$?; \
 	$(PY) tests/drop_run_databases.py $(PG_URL) $$run; exit $$status
 
-# The shared contract on both worked examples; a missing ../shared fails loudly (no copy to fall back on).
+# The shared contract on the three worked examples; a missing ../shared fails loudly (no copy to fall back on).
 contract:
 	@test -f $(SHARED)/tools/check_contract.py || { echo "contract: $(SHARED)/tools/check_contract.py is missing" >&2; exit 1; }
 	PROJECT_PY=$(PY) $(PY) $(SHARED)/tools/check_contract.py . $(SHARED)/examples/demo_county.json
 	PROJECT_PY=$(PY) $(PY) $(SHARED)/tools/check_contract.py . $(SHARED)/examples/old_house.json
+	PROJECT_PY=$(PY) $(PY) $(SHARED)/tools/check_contract.py . $(SHARED)/examples/old_house_raised.json
 
 # The benchmark (never part of `make test`; bench/README.md): a synthetic province at 1k and BENCH_SIZE enterprises
 # (default 50000, the issue's province: about 7 minutes on this 2-core machine, more when it is busy) in bench_h3_* databases on $(PG_URL)'s server (that database itself is never

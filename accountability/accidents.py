@@ -109,7 +109,8 @@ def report_casualties(
 def record_accident(
     *, parties: Sequence[tuple] = (), actors: Sequence[tuple] = (), by=None, **fields
 ) -> Accident:
-    """A new accident with its parties (enterprise, role) and actors (person, role), in the order given.
+    """A new accident with its parties (enterprise, role[, unit, post]: §5.12's crew) and actors (person,
+    role), in the order given.
 
     The grade is computed on save from the three measures; it is never typed in.
     """
@@ -119,11 +120,14 @@ def record_accident(
         accident._history_user = by
         accident.save()
         # With history: who named which party or actor, and when.
+        rows = [
+            EventParty(accident=accident, enterprise=enterprise, role=role, unit=unit, post=post, order=i)
+            for i, (enterprise, role, unit, post) in enumerate((*p, None, None)[:4] for p in parties)
+        ]
+        for row in rows:
+            row.full_clean(exclude=["accident", "hazard"])
         bulk_create_with_history(
-            [
-                EventParty(accident=accident, enterprise=enterprise, role=role, order=i)
-                for i, (enterprise, role) in enumerate(parties)
-            ],
+            rows,
             EventParty,
             default_user=by,
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from responsibility.chain import EventScope, Link, resolve_chain
+from responsibility.chain import EventScope, Link, investigating_level, resolve_chain
 from responsibility.models import Sector
 
 from .models import Accident, EventActor, EventParty, Hazard
@@ -21,6 +21,7 @@ class TracedEvent:
     grade: str | None
     since: dt.date | None = None  # §5.1: the day the hazard behind the event came into being
     also_sectors: tuple[Sector, ...] = ()  # §5.2
+    investigation_level: str | None = None  # §5.11 提级调查
 
     def links(self) -> list[Link]:
         return resolve_chain(
@@ -30,12 +31,23 @@ class TracedEvent:
             self.grade,
             since=self.since,
             also_sectors=self.also_sectors,
+            investigation_level=self.investigation_level,
         )
+
+    @property
+    def level(self) -> str:
+        """The level that investigates it (§3.5, §5.11): how far up the chain reaches."""
+        return investigating_level(self.grade, self.investigation_level)
 
 
 def _in_order(rows):
     """Parties and actors in document order (EVENT_PREFETCH leaves the sorting to here)."""
     return sorted(rows, key=lambda row: (row.order, row.pk))
+
+
+def _parties(event) -> list[tuple]:
+    """(enterprise, role, unit, post): §5.12's unit and post where the party's people were working."""
+    return [(p.enterprise, p.role, p.unit, p.post) for p in _in_order(event.parties.all())]
 
 
 def _actors(event) -> list[tuple]:
@@ -53,7 +65,7 @@ def accident_event(accident: Accident) -> TracedEvent:
         enterprise=accident.enterprise,
         unit=accident.unit,
         post=accident.post,
-        parties=[(p.enterprise, p.role) for p in _in_order(accident.parties.all())],
+        parties=_parties(accident),
         actors=_actors(accident),
     )
     return TracedEvent(
@@ -63,6 +75,7 @@ def accident_event(accident: Accident) -> TracedEvent:
         accident.grade,
         since=accident.hazard_since,
         also_sectors=_also_sectors(accident),
+        investigation_level=accident.investigation_level or None,
     )
 
 
@@ -72,7 +85,7 @@ def hazard_event(hazard: Hazard) -> TracedEvent:
         region=hazard.enterprise.region,
         enterprise=hazard.enterprise,
         unit=hazard.unit,
-        parties=[(p.enterprise, p.role) for p in _in_order(hazard.parties.all())],
+        parties=_parties(hazard),
         actors=_actors(hazard),
     )
     return TracedEvent(
@@ -89,7 +102,10 @@ def hazard_event(hazard: Hazard) -> TracedEvent:
 # they control), further sectors. Unordered: the lists are sorted in Python (_in_order, _also_sectors), as
 # ordering a select_related costs Django more than sorting a handful of rows.
 EVENT_PREFETCH = (
-    Prefetch("parties", queryset=EventParty.objects.select_related("enterprise__region").order_by()),
+    Prefetch(
+        "parties",
+        queryset=EventParty.objects.select_related("enterprise__region", "unit", "post").order_by(),
+    ),
     Prefetch("actors", queryset=EventActor.objects.select_related("person", "of").order_by()),
     Prefetch("also_sectors", queryset=Sector.objects.order_by()),
 )

@@ -94,6 +94,7 @@ def accident_ledger_xlsx(accidents) -> bytes:
         ("重伤人数", 10),
         ("直接经济损失（元）", 18),
         ("等级", 12),
+        ("提级调查", 18),
         ("案件编号", 20),
         ("案件状态", 12),
     ]
@@ -115,6 +116,7 @@ def accident_ledger_xlsx(accidents) -> bytes:
                     a.serious_injuries,
                     float(a.direct_loss_yuan),
                     a.get_grade_display(),
+                    a.investigating_body if a.is_raised else "",  # §5.11: who took it over
                     case.code if case else "",
                     case.get_state_display() if case else "",
                 ],

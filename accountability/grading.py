@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.db import models
 
+from responsibility.chain import REACH_BY_GRADE
+
 
 class Grade(models.TextChoices):
     GENERAL = "general", "一般事故"
@@ -23,6 +25,16 @@ THRESHOLDS = {
     Grade.ESPECIALLY_MAJOR: (30, 100, Decimal("100000000")),
     Grade.MAJOR: (10, 50, Decimal("50000000")),
     Grade.LARGER: (3, 10, Decimal("10000000")),
+}
+
+# Art 19: the body that investigates, by its region level (the grade's level: REACH_BY_GRADE; §5.11).
+INVESTIGATING_BODY = {
+    "national": "国务院",
+    "province": "省级人民政府",
+    "city": "设区的市级人民政府",
+    "county": "县级人民政府",
+    "township": "乡镇人民政府（街道办事处）",
+    "village": "村（居）民委员会",
 }
 
 REPORT_WITHIN = dt.timedelta(hours=1)  # Art 9
@@ -42,6 +54,11 @@ def grade_of(deaths: int, serious_injuries: int, direct_loss_yuan) -> str:
         if deaths >= min_deaths or serious_injuries >= min_injuries or loss >= min_loss:
             return grade.value
     return Grade.GENERAL.value
+
+
+def level_of_grade(grade: str | None) -> str:
+    """The level that investigates a grade (DESIGN §3.5; no grade, a hazard: county)."""
+    return REACH_BY_GRADE[grade or None]
 
 
 def is_late_report(occurred_at: dt.datetime, reported_at: dt.datetime | None) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from responsibility.models import DutyType
+from responsibility.models import DutyType, PartyRole
 
 from .measures import label_of
 from .models import Case, CaseNature, InvestigatorRole
@@ -114,13 +114,26 @@ def _basic_facts(case: Case, records) -> list[dict]:
             f"{timezone.localtime(accident.occurred_at):%Y年%m月%d日%H时%M分}，{where}发生{accident.title or accident.code}"
             f"（{accident.region.name}，{accident.sector.name}）。"
         ),
-        _sub("（一）事发单位及有关单位情况"),
     ]
+    if accident.is_raised:
+        # §5.11: a higher body took the investigation over; the report says so where it opens.
+        blocks.append(_p(f"提级调查：{accident.investigating_body}（{accident.get_grade_display()}）。"))
+    blocks.append(_sub("（一）事发单位及有关单位情况"))
     rows = []
     if accident.enterprise:
         rows.append([accident.enterprise.name, "事发单位", accident.enterprise.region.name])
-    for party in accident.parties.select_related("enterprise__region"):
-        rows.append([party.enterprise.name, party.get_role_display(), party.enterprise.region.name])
+    for party in accident.parties.select_related("enterprise__region", "unit", "post"):
+        # §5.12: where the party's own people were working (its crew), beside where it sits
+        site = "，".join(
+            part
+            for part in (
+                f"作业班组：{party.unit.name}" if party.unit else "",
+                f"岗位：{party.post.title}" if party.post else "",
+            )
+            if part
+        )
+        where = party.enterprise.region.name + (f"（{site}）" if site else "")
+        rows.append([party.enterprise.name, party.get_role_display(), where])
     for actor in accident.actors.select_related("person", "of"):
         rows.append([actor.person.name, actor.get_role_display(), actor.of.name if actor.of else ""])
     blocks.append(_grid("parties", ["单位或人员", "身份", "所在地或关联企业"], rows))
@@ -181,6 +194,18 @@ def _finding_text(decision) -> str:
     return finding
 
 
+def _track_text(record) -> str:
+    """The record's track; on the enterprise track, whose block it is in when not the event's own enterprise
+    (a party's leadership, or §5.12 its crew: 主体责任（施工总承包：某公司）)."""
+    if record.track != "enterprise":
+        return "监管责任"
+    for link in record.snapshot.get("links", []):
+        role, name = link.get("role", ""), link.get("enterprise_name", "")
+        if role and role != PartyRole.MAIN and name and role in PartyRole.values:
+            return f"主体责任（{PartyRole(role).label}：{name}）"
+    return "主体责任"
+
+
 def _findings(case: Case, records) -> list[dict]:
     problems = list(case.unit_problems.select_related("unit"))
     blocks = [_sub("（一）有关责任单位存在的主要问题")]
@@ -191,7 +216,7 @@ def _findings(case: Case, records) -> list[dict]:
     rows = [
         [
             _who(record) + _term(record),
-            "主体责任" if record.track == "enterprise" else "监管责任",
+            _track_text(record),
             _finding_text(record.current_decision),
         ]
         for record in records

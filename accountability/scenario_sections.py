@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.db.models import F
 from simple_history.utils import bulk_create_with_history
 
+from responsibility.models import RegionLevel
 from responsibility.scenario import (
     CHANGE_REASON,
     ImportContext,
@@ -22,19 +23,62 @@ from responsibility.scenario import (
     register_section,
 )
 
-from .grading import grade_of
+from .grading import grade_of, level_of_grade
 from .models import CHINA, Accident, EventActor, EventParty, Hazard, Investigator, InvestigatorRole
 
 
 def _validate_involved(ctx: ImportContext, section: str, index: int, item: dict) -> None:
     for party in item.get("parties") or []:
         ctx.check_enterprise_ref(section, index, item, "parties", party["enterprise"])
+        _validate_party_site(ctx, section, index, item, party)
     for actor in item.get("actors") or []:
         ctx.check_ref(section, index, item, "actors", "people", actor["person"])
         if actor.get("of"):
             ctx.check_enterprise_ref(section, index, item, "actors.of", actor["of"])
     for code in item.get("also_sectors") or []:
         ctx.check_ref(section, index, item, "also_sectors", "sectors", code)
+
+
+def _validate_party_site(ctx: ImportContext, section: str, index: int, item: dict, party: dict) -> None:
+    """§5.12: a party's unit and post are inside that party's own enterprise (as the event's own are)."""
+    enterprise = party["enterprise"]
+    for name, target, enterprise_of in (
+        ("unit", "units", ctx.enterprise_of_unit),
+        ("post", "positions", ctx.enterprise_of_position),
+    ):
+        code = party.get(name)
+        if code is None:
+            continue
+        field_name = f"parties.{name}"
+        if (
+            ctx.check_ref(section, index, item, field_name, target, code)
+            and enterprise_of(code) != enterprise
+        ):
+            what = "unit" if name == "unit" else "position"
+            ctx.problem(
+                section,
+                index,
+                item,
+                field_name,
+                f"{what} {code!r} of party {enterprise!r} is not part of enterprise {enterprise!r}",
+            )
+
+
+def _check_investigation_level(ctx: ImportContext, index: int, item: dict) -> None:
+    """§5.11: an investigation is raised above the grade's level, never lowered below it."""
+    level = item.get("investigation_level")
+    if level is None:
+        return
+    grade = grade_of(item["deaths"], item["serious_injuries"], money(item["direct_loss_yuan"]))
+    by_grade = level_of_grade(grade)
+    if RegionLevel.values.index(level) > RegionLevel.values.index(by_grade):
+        ctx.problem(
+            "accidents",
+            index,
+            item,
+            "investigation_level",
+            f"{level!r} is below {by_grade!r}, the level that investigates a {grade!r} accident",
+        )
 
 
 def _check_since(ctx: ImportContext, section: str, index: int, item: dict, event_day, day_name: str) -> None:
@@ -119,6 +163,7 @@ def _validate_accidents(ctx: ImportContext) -> None:
                 f"reported_at {item['reported_at']} is before occurred_at {item['occurred_at']}",
             )
         _validate_involved(ctx, "accidents", index, item)
+        _check_investigation_level(ctx, index, item)
         if occurred is not None:
             _check_since(ctx, "accidents", index, item, occurred.astimezone(CHINA).date(), "accident's day")
         seen = set()
@@ -140,13 +185,23 @@ def _sync_involved_batch(ctx: ImportContext, section: str, event_field: str, bat
     events = {ctx.objects[section][i["code"]].pk: i for i in batch}
     current_parties = defaultdict(list)
     for row in EventParty.objects.filter(**{f"{event_field}_id__in": list(events)}).order_by("order", "id"):
-        current_parties[getattr(row, f"{event_field}_id")].append((row.enterprise_id, row.role))
+        current_parties[getattr(row, f"{event_field}_id")].append(
+            (row.enterprise_id, row.role, row.unit_id, row.post_id)
+        )
     current_actors = defaultdict(list)
     for row in EventActor.objects.filter(**{f"{event_field}_id__in": list(events)}).order_by("order", "id"):
         current_actors[getattr(row, f"{event_field}_id")].append((row.person_id, row.role, row.of_id))
     new_parties, new_actors = [], []
     for pk, item in events.items():
-        parties = [(ctx.objects["units"][p["enterprise"]].pk, p["role"]) for p in item.get("parties") or []]
+        parties = [
+            (
+                ctx.objects["units"][p["enterprise"]].pk,
+                p["role"],
+                ctx.pk("units", p.get("unit")),
+                ctx.pk("positions", p.get("post")),
+            )
+            for p in item.get("parties") or []
+        ]
         actors = [
             (
                 ctx.objects["people"][a["person"]].pk,
@@ -158,8 +213,10 @@ def _sync_involved_batch(ctx: ImportContext, section: str, event_field: str, bat
         if parties != current_parties[pk]:
             EventParty.objects.filter(**{f"{event_field}_id": pk}).delete()
             new_parties += [
-                EventParty(**{f"{event_field}_id": pk}, enterprise_id=e, role=r, order=n)
-                for n, (e, r) in enumerate(parties)
+                EventParty(
+                    **{f"{event_field}_id": pk}, enterprise_id=e, role=r, unit_id=u, post_id=p, order=n
+                )
+                for n, (e, r, u, p) in enumerate(parties)
             ]
         if actors != current_actors[pk]:
             EventActor.objects.filter(**{f"{event_field}_id": pk}).delete()
@@ -285,6 +342,7 @@ def _accident_rows(ctx: ImportContext):
                 # bulk creation skips save(): the grade is computed here from the same rule.
                 "grade": grade_of(i["deaths"], i["serious_injuries"], loss),
                 "hazard_since": parse_date(i["hazard_since"]) if i.get("hazard_since") else None,
+                "investigation_level": i.get("investigation_level", ""),
             },
         )
 

@@ -46,6 +46,17 @@ REACH_BY_GRADE = {
     "especially_major": "national",
 }
 
+
+def investigating_level(grade: str | None, investigation_level: str | None = None) -> str:
+    """§3.5 and §5.11: the level that investigates — the grade's, or the higher body that took it over
+    (提级调查). A level below the grade's is refused on entry; should a 补报 lift the grade above it later,
+    the higher of the two still decides, so raising an investigation never narrows the reach."""
+    by_grade = REACH_BY_GRADE[grade or None]
+    if not investigation_level or LEVEL_RANK[investigation_level] > LEVEL_RANK[by_grade]:
+        return by_grade
+    return investigation_level
+
+
 # §3.2: what an enterprise owes as a whole; a party enterprise contributes only these (its leadership).
 ENTERPRISE_WIDE_TYPES = (
     DutyType.PRIMARY,
@@ -91,13 +102,15 @@ SUPERVISION_TYPE_ORDER = [
 class EventScope:
     """Where and to whom something happened: an enterprise (with its site and post), or a bare region.
 
+    `parties` are (enterprise, role) or (enterprise, role, unit, post): §5.12's unit and post inside the
+    party's enterprise where its people were working (either may be None).
     `actors` are (person, role) or (person, role, enterprise it controls or invests in: §5.6)."""
 
     region: Region
     enterprise: Unit | None = None
     unit: Unit | None = None
     post: Position | None = None
-    parties: Sequence[tuple[Unit, str]] = ()
+    parties: Sequence[tuple] = ()
     actors: Sequence[tuple] = ()
 
 
@@ -263,14 +276,30 @@ def _supervision_duties(duties, scope: EventScope, sector_path):
     ]
 
 
+def _party_sites(scope: EventScope) -> dict[int, tuple[set[str], set[int]]]:
+    """§5.12: per party enterprise, the codes of its named unit and that unit's ancestors inside it, and
+    its named post — where its people were working."""
+    sites: dict[int, tuple[set[str], set[int]]] = defaultdict(lambda: (set(), set()))
+    for enterprise, _role, *where in scope.parties:
+        unit, post = (*where, None, None)[:2]
+        paths, posts = sites[enterprise.pk]
+        if unit is not None and unit.enterprise_id == enterprise.pk:
+            paths.update(unit.ancestor_codes())
+        if post is not None:
+            posts.add(post.pk)
+    return sites
+
+
 def _enterprise_duties(duties, scope: EventScope, sector_path, party_ids: set[int]):
-    """§3.2: (duty, owning enterprise) pairs for the event's enterprise and its parties."""
+    """§3.2: (duty, owning enterprise) pairs for the event's enterprise and its parties (§5.12: a party
+    with a unit or post also adds its own post, team_leader and dept_head links)."""
     main_id = scope.enterprise.pk if scope.enterprise else None
     site_path = (
         scope.unit.ancestor_codes() if scope.unit is not None and scope.unit.enterprise_id == main_id else []
     )
+    party_sites = _party_sites(scope)
     # The owners are the event's own units: no need to join them to every candidate duty.
-    owners = {unit.pk: unit for unit, _role in scope.parties}
+    owners = {unit.pk: unit for unit, _role, *_where in scope.parties}
     if scope.enterprise is not None:
         owners[main_id] = scope.enterprise
     matched = []
@@ -292,9 +321,20 @@ def _enterprise_duties(duties, scope: EventScope, sector_path, party_ids: set[in
                 )
             ):
                 matched.append((duty, owner))
-        if owner.pk in party_ids and duty.type in ENTERPRISE_WIDE_TYPES:
+        if owner.pk in party_ids and _party_duty_applies(duty, *party_sites.get(owner.pk, ((), ()))):
             matched.append((duty, owner))
     return matched
+
+
+def _party_duty_applies(duty: Duty, site_path, posts) -> bool:
+    """§3.2 for a party: its leadership; §5.12: with a unit or post named, the site's holders too."""
+    return (
+        duty.type in ENTERPRISE_WIDE_TYPES
+        or duty.type in SITE_TYPES
+        and duty.unit.code in site_path
+        or duty.type == DutyType.POST
+        and duty.holder_position_id in posts
+    )
 
 
 def _permits(enterprise_ids, sector_codes, period: Period):
@@ -381,19 +421,21 @@ def _earlier_inspections(inspections, sector_path, period: Period, latest):
     ]
 
 
-def _reaches(unit: Unit, grade: str | None) -> bool:
-    """§3.5: keep supervision links at or below the level that investigates the grade."""
-    return LEVEL_RANK[unit.region.level] >= LEVEL_RANK[REACH_BY_GRADE[grade]]
+def _reaches(unit: Unit, level: str) -> bool:
+    """§3.5: keep supervision links at or below the level that investigates (the grade's, or §5.11's
+    raised level)."""
+    return LEVEL_RANK[unit.region.level] >= LEVEL_RANK[level]
 
 
 def _involved_enterprises(scope: EventScope) -> list[Unit]:
-    return ([scope.enterprise] if scope.enterprise else []) + [unit for unit, _role in scope.parties]
+    return ([scope.enterprise] if scope.enterprise else []) + [unit for unit, _role, *_ in scope.parties]
 
 
 def _involved_enterprise_ids(scope: EventScope) -> list[int]:
     """The event's own enterprise first, then its parties."""
     main_id = scope.enterprise.pk if scope.enterprise else None
-    return ([main_id] if main_id else []) + [unit.pk for unit, _role in scope.parties if unit.pk != main_id]
+    others = [unit.pk for unit, _role, *_ in scope.parties if unit.pk != main_id]
+    return ([main_id] if main_id else []) + others
 
 
 @dataclass(frozen=True)
@@ -407,6 +449,7 @@ class ChainRequest:
     grade: str | None = None
     since: dt.date | None = None
     also_sectors: Sequence[Sector] = ()
+    investigation_level: str | None = None  # §5.11 提级调查: replaces the grade's level when higher
 
 
 def resolve_chain(
@@ -417,10 +460,13 @@ def resolve_chain(
     *,
     since: dt.date | None = None,
     also_sectors: Iterable[Sector] = (),
+    investigation_level: str | None = None,
 ) -> list[Link]:
     """The links of both tracks for an event in `sector` (and `also_sectors`, §5.2) on `on_date`, over the
-    period from `since` (§5.1), ordered as DESIGN §3.6 and §5.8."""
-    return resolve_chains([ChainRequest(scope, sector, on_date, grade, since, tuple(also_sectors))])[0]
+    period from `since` (§5.1), reaching up to the level that investigates (§3.5, §5.11), ordered as
+    DESIGN §3.6 and §5.8."""
+    request = ChainRequest(scope, sector, on_date, grade, since, tuple(also_sectors), investigation_level)
+    return resolve_chains([request])[0]
 
 
 def resolve_chains(requests: Iterable[ChainRequest]) -> list[list[Link]]:
@@ -436,7 +482,7 @@ def resolve_chains(requests: Iterable[ChainRequest]) -> list[list[Link]]:
         mine = pool.of(event)
         selections.append(
             {
-                code: _select(event.scope, path, event.grade, event.period, *mine)
+                code: _select(event.scope, path, event.level, event.period, *mine)
                 for code, path in event.paths.items()
             }
         )
@@ -447,7 +493,7 @@ def resolve_chains(requests: Iterable[ChainRequest]) -> list[list[Link]]:
             [
                 o
                 for one in chosen.values()
-                for o in _assemble(event.scope, one, event.period, event.grade, book)
+                for o in _assemble(event.scope, one, event.period, event.level, book)
             ]
         )
         for event, chosen in zip(events, selections, strict=True)
@@ -457,7 +503,7 @@ def resolve_chains(requests: Iterable[ChainRequest]) -> list[list[Link]]:
 @dataclass(frozen=True)
 class _Event:
     scope: EventScope
-    grade: str | None
+    level: str  # the level that investigates: how far up supervision reaches (§3.5, §5.11)
     period: Period
     paths: dict[str, list[str]]  # sector code -> its ancestor codes: the main sector, then the others (§5.2)
     enterprise_ids: list[int]
@@ -467,7 +513,7 @@ class _Event:
         sectors = [request.sector, *request.also_sectors]
         return cls(
             scope=request.scope,
-            grade=request.grade,
+            level=investigating_level(request.grade, request.investigation_level),
             period=Period.of(request.on_date, request.since),
             paths={s.code: s.ancestor_codes() for s in sectors},
             enterprise_ids=_involved_enterprise_ids(request.scope),
@@ -577,13 +623,13 @@ class _Selection:
         return ids
 
 
-def _select(scope: EventScope, sector_path, grade, period, duties, permits, inspections, signers):
-    party_ids = {unit.pk for unit, _role in scope.parties}
+def _select(scope: EventScope, sector_path, level, period, duties, permits, inspections, signers):
+    party_ids = {unit.pk for unit, _role, *_ in scope.parties}
     latest = _latest_inspections(inspections, sector_path, period.end)
     return _Selection(
-        supervision=[d for d in _supervision_duties(duties, scope, sector_path) if _reaches(d.unit, grade)],
+        supervision=[d for d in _supervision_duties(duties, scope, sector_path) if _reaches(d.unit, level)],
         enterprise=_enterprise_duties(duties, scope, sector_path, party_ids),
-        permits=[p for p in permits if p.sector.code in sector_path and _reaches(p.position.unit, grade)],
+        permits=[p for p in permits if p.sector.code in sector_path and _reaches(p.position.unit, level)],
         inspections=latest,
         earlier_inspections=_earlier_inspections(inspections, sector_path, period, latest),
         signers=[s for s in signers if s.certification.sector.code in sector_path],
@@ -604,13 +650,13 @@ def _certification_basis(certification) -> str:
     )
 
 
-def _assemble(scope: EventScope, chosen: _Selection, period: Period, grade, book: TenureBook):
+def _assemble(scope: EventScope, chosen: _Selection, period: Period, level: str, book: TenureBook):
     """§3.3 and §5.3–5.7 for one sector: every occurrence of a link, with its §3.6/§5.8 sort key."""
     on_date = period.end
     main_id = scope.enterprise.pk if scope.enterprise else None
-    role_of = {unit.pk: role for unit, role in scope.parties}
+    role_of = {unit.pk: role for unit, role, *_ in scope.parties}
     group_of = {main_id: 0} if main_id else {}
-    for index, (unit, _role) in enumerate(scope.parties, start=1):
+    for index, (unit, _role, *_where) in enumerate(scope.parties, start=1):
         group_of.setdefault(unit.pk, index)
     certification_group = len(scope.parties) + 1
     if main_id:
@@ -761,7 +807,7 @@ def _assemble(scope: EventScope, chosen: _Selection, period: Period, grade, book
                 f"：{inspection.findings}" if inspection.findings else ""
             )
             for position in sorted(inspection.inspectors.all(), key=lambda p: p.code):
-                if not _reaches(position.unit, grade):
+                if not _reaches(position.unit, level):
                     continue
                 add(
                     supervision_head(DutyType.INSPECTION, position.unit, position, inspection.enterprise),
@@ -812,4 +858,5 @@ __all__ = [
     "ChainRequest",
     "track_of",
     "REACH_BY_GRADE",
+    "investigating_level",
 ]

@@ -17,6 +17,9 @@ DEMO_FILE = SHARED_EXAMPLES / "demo_county.json"
 EXPECTED_FILE = SHARED_EXAMPLES / "demo_county.expected.json"
 OLD_HOUSE_FILE = SHARED_EXAMPLES / "old_house.json"
 OLD_HOUSE_EXPECTED_FILE = SHARED_EXAMPLES / "old_house.expected.json"
+# old_house with a raised investigation and a contractor's crew (DESIGN §5.11–12); a superset of old_house.
+OLD_HOUSE_RAISED_FILE = SHARED_EXAMPLES / "old_house_raised.json"
+OLD_HOUSE_RAISED_EXPECTED_FILE = SHARED_EXAMPLES / "old_house_raised.expected.json"
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +42,17 @@ def old_house_expected():
 def old_house(db):
     """The worked example of DESIGN §5 (periods, sectors, certifications, investigators)."""
     call_command("import_scenario", str(OLD_HOUSE_FILE), quiet=True)
+
+
+@pytest.fixture(scope="session")
+def old_house_raised_expected():
+    return json.loads(OLD_HOUSE_RAISED_EXPECTED_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def old_house_raised(db):
+    """The worked example of DESIGN §5.11–12, read from the shared folder."""
+    call_command("import_scenario", str(OLD_HOUSE_RAISED_FILE), quiet=True)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -81,7 +81,7 @@ class AccidentAdmin(SimpleHistoryAdmin):
         "direct_loss_yuan",
         "case_link",
     )
-    list_filter = ("grade", LateReportFilter, "sector")
+    list_filter = ("grade", LateReportFilter, "investigation_level", "sector")
     search_fields = ("code", "title", "enterprise__code", "enterprise__name")
     autocomplete_fields = ("enterprise", "region", "sector", "unit", "post", "also_sectors")
     list_select_related = ("enterprise", "region", "sector", "case")
@@ -90,6 +90,7 @@ class AccidentAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("code", "title", "enterprise", "region", "sector", "unit", "post")}),
         ("时间", {"fields": ("occurred_at", "reported_at", "event_day", "late_report")}),
         ("责任期间与涉及行业", {"fields": ("hazard_since", "also_sectors")}),
+        ("提级调查", {"fields": ("investigation_level",)}),
         (
             "伤亡与损失（等级据此计算，不可填写；登记后的变化经“伤亡补报”）",
             {"fields": ("deaths", "serious_injuries", "direct_loss_yuan", "grade")},

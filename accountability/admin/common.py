@@ -61,8 +61,9 @@ class ReadOnlyInlineMixin:
 
 class EventPartyInline(admin.TabularInline):
     model = EventParty
-    fields = ("enterprise", "role", "order")
-    autocomplete_fields = ("enterprise",)
+    # §5.12: the unit and post inside the party's enterprise where its people were working (its crew)
+    fields = ("enterprise", "role", "unit", "post", "order")
+    autocomplete_fields = ("enterprise", "unit", "post")
     extra = 0
     verbose_name_plural = "相关单位（建设、总包、分包、监理、安装……）"
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from responsibility.chain import EARLIER, EVENT_DAY, REACH_BY_GRADE, Link
+from responsibility.chain import EARLIER, EVENT_DAY, Link, investigating_level
 from responsibility.models import LEVEL_RANK, DutyType, Person, Position, Track, Unit
 
 from ..events import accident_event, hazard_event, load_accident, load_hazard
@@ -92,12 +92,16 @@ def _record_term(snapshot: dict) -> None:
     snapshot["to"] = max(link["to"] for link in links)
 
 
-def investigated_by_team(link: Link, team: Sequence[Unit], grade: str | None) -> bool:
+def investigated_by_team(
+    link: Link, team: Sequence[Unit], grade: str | None, investigation_level: str | None = None
+) -> bool:
     """§5.9: nobody examines themselves — a link whose unit is on the 调查组 (or inside a team unit) and
-    sits at or above the level that investigates the grade. A lower unit on the team keeps its records."""
+    sits at or above the level that investigates (the grade's, or §5.11's raised level). A lower unit on
+    the team keeps its records."""
     if link.unit is None or not team:
         return False
-    at_or_above = LEVEL_RANK[link.unit.region.level] <= LEVEL_RANK[REACH_BY_GRADE[grade or None]]
+    level = investigating_level(grade, investigation_level)
+    at_or_above = LEVEL_RANK[link.unit.region.level] <= LEVEL_RANK[level]
     return at_or_above and any(link.unit.path.startswith(unit.path) for unit in team)
 
 
@@ -145,7 +149,11 @@ def _chain_for_case(traced, accident: Accident | None) -> list[Link]:
     """The traced chain less the investigation team's own part (§5.9), which goes to the body above."""
     links = traced.links()
     team = investigation_team(accident) if accident is not None else []
-    return [link for link in links if not investigated_by_team(link, team, traced.grade)]
+    return [
+        link
+        for link in links
+        if not investigated_by_team(link, team, traced.grade, traced.investigation_level)
+    ]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from responsibility.chain import investigating_level
 from responsibility.models import (
     CODE_HELP,
     CodedQuerySet,
@@ -17,6 +18,7 @@ from responsibility.models import (
     Person,
     Position,
     Region,
+    RegionLevel,
     Sector,
     Unit,
 )
@@ -28,7 +30,7 @@ from responsibility.validators import (
     validate_moment,
 )
 
-from ..grading import Grade, grade_of, is_late_report
+from ..grading import INVESTIGATING_BODY, Grade, grade_of, is_late_report, level_of_grade
 from .hazards import CHINA, Hazard
 
 
@@ -95,6 +97,15 @@ class Accident(models.Model):
     investigators = models.ManyToManyField(
         Unit, verbose_name="调查组成员单位", through="Investigator", blank=True, related_name="investigated"
     )
+    # §5.11 提级调查: the level of the body that actually investigates, when a higher one took it over.
+    investigation_level = models.CharField(
+        "提级调查层级",
+        max_length=16,
+        choices=RegionLevel.choices,
+        blank=True,
+        default="",
+        help_text="上级政府提级调查时填写（不得低于事故等级对应的调查层级）；留空则按事故等级",
+    )
     history = HistoricalRecords(m2m_fields=[also_sectors])
 
     objects = AccidentQuerySet.as_manager()
@@ -123,6 +134,16 @@ class Accident(models.Model):
     def is_late_report(self) -> bool:
         return is_late_report(self.occurred_at, self.reported_at)
 
+    @property
+    def is_raised(self) -> bool:
+        """§5.11: investigated above the level its grade gives (提级调查)."""
+        return bool(self.investigation_level) and self.investigation_level != level_of_grade(self.grade)
+
+    @property
+    def investigating_body(self) -> str:
+        """Who investigates, by the level that does (493号令 Art 19), e.g. 国务院 for a raised 重大."""
+        return INVESTIGATING_BODY[investigating_level(self.grade, self.investigation_level or None)]
+
     def compute_grade(self) -> str:
         return grade_of(self.deaths, self.serious_injuries, self.direct_loss_yuan)
 
@@ -134,10 +155,29 @@ class Accident(models.Model):
             raise ValidationError({"unit": f"{self.code}: 事发车间/班组不属于事发企业"})
         if self.hazard_since and self.occurred_at and self.hazard_since > self.event_day:
             raise ValidationError({"hazard_since": f"{self.code}: 隐患形成日期不能晚于事发日"})
+        if self.investigation_level and None not in (
+            self.deaths,
+            self.serious_injuries,
+            self.direct_loss_yuan,
+        ):
+            problem = investigation_level_problem(self.compute_grade(), self.investigation_level)
+            if problem:
+                raise ValidationError({"investigation_level": f"{self.code}: {problem}"})
 
     def save(self, *args, **kwargs):
         self.grade = self.compute_grade()
         super().save(*args, **kwargs)
+
+
+def investigation_level_problem(grade: str, level: str) -> str:
+    """§5.11: a raised investigation is at or above the level the grade gives; a lower one is refused."""
+    by_grade = level_of_grade(grade)
+    if RegionLevel.values.index(level) > RegionLevel.values.index(by_grade):
+        return (
+            f"提级调查层级（{RegionLevel(level).label}）不能低于{Grade(grade).label}的调查层级"
+            f"（{RegionLevel(by_grade).label}）"
+        )
+    return ""
 
 
 class InvestigatorRole(models.TextChoices):
@@ -229,6 +269,23 @@ class EventParty(models.Model):
         limit_choices_to={"kind": "enterprise"},
     )
     role = models.CharField("角色", max_length=24, choices=[c for c in PartyRole.choices if c[0] != "main"])
+    # DESIGN §5.12: where this party's people were working (a contractor's crew), inside its enterprise.
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="作业车间/班组",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_sites",
+    )
+    post = models.ForeignKey(
+        Position,
+        verbose_name="作业岗位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_posts",
+    )
     order = models.PositiveIntegerField("顺序", default=0)
 
     history = HistoricalRecords()
@@ -247,6 +304,28 @@ class EventParty(models.Model):
 
     def __str__(self):
         return f"{self.enterprise}（{self.get_role_display()}）"
+
+    def clean(self):
+        super().clean()
+        problems = party_site_problems(
+            self.enterprise if self.enterprise_id else None,
+            self.unit if self.unit_id else None,
+            self.post if self.post_id else None,
+        )
+        if problems:
+            raise ValidationError(problems)
+
+
+def party_site_problems(enterprise: Unit | None, unit: Unit | None, post: Position | None) -> dict[str, str]:
+    """§5.12: a party's unit and post lie inside that party's own enterprise."""
+    problems = {}
+    if enterprise is None:
+        return problems
+    if unit is not None and unit.enterprise_id != enterprise.pk:
+        problems["unit"] = f"{unit.code} 不属于相关企业 {enterprise.code}"
+    if post is not None and post.unit.enterprise_id != enterprise.pk:
+        problems["post"] = f"{post.code} 不属于相关企业 {enterprise.code}"
+    return problems
 
 
 class EventActor(models.Model):

@@ -143,7 +143,7 @@ def chain_request(hazard: Hazard, today: dt.date) -> tuple[tuple, ChainRequest]:
         scope.region.pk,
         scope.unit.pk if scope.unit else None,
         hazard.sector_id,
-        tuple((unit.pk, role) for unit, role in scope.parties),
+        tuple((unit.pk, role, *(w.pk if w else None for w in where)) for unit, role, *where in scope.parties),
         tuple((person.pk, role, *(o.pk if o else None for o in of)) for person, role, *of in scope.actors),
     )
     return key, ChainRequest(scope, hazard.sector, today)

@@ -83,7 +83,9 @@ def accident_detail(request, code):
     accident = get_object_or_404(
         visible_accidents(vis)
         .select_related("enterprise", "region", "sector", "unit", "post")
-        .prefetch_related("parties__enterprise", "actors__person", "revisions"),
+        .prefetch_related(
+            "parties__enterprise", "parties__unit", "parties__post", "actors__person", "revisions"
+        ),
         code=code,
     )
     case = visible_cases(vis).filter(accident=accident).first()

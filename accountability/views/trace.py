@@ -88,8 +88,21 @@ def _link_card(link: Link) -> dict:
     }
 
 
-def chain_diagram(links: list[Link]) -> dict:
-    """Both tracks grouped for the diagram, highest level first (the page reads top-down, the chain runs up)."""
+def _party_sites(scope) -> dict[str, str]:
+    """§5.12: where each party's own people were working (its crew), by enterprise code, for the group head."""
+    sites = {}
+    for enterprise, _role, *where in scope.parties if scope is not None else ():
+        unit, post = (*where, None, None)[:2]
+        parts = [f"作业班组：{unit.name}" if unit else "", f"岗位：{post.title}" if post else ""]
+        if any(parts):
+            sites[enterprise.code] = " · ".join(p for p in parts if p)
+    return sites
+
+
+def chain_diagram(links: list[Link], scope=None) -> dict:
+    """Both tracks grouped for the diagram, highest level first (the page reads top-down, the chain runs up).
+    With the event's scope, a party's group says where its crew was working (§5.12)."""
+    sites = _party_sites(scope)
     groups: OrderedDict = OrderedDict()
     bands: OrderedDict = OrderedDict()
     for link in links:
@@ -101,7 +114,9 @@ def chain_diagram(links: list[Link]) -> dict:
                 key = ("enterprise", link.enterprise.code if link.enterprise else "")
                 role = PartyRole(link.role).label if link.role else ""
                 title = f"{role}：{link.enterprise.name}" if link.enterprise else role
-            groups.setdefault(key, {"title": title, "links": []})["links"].append(_link_card(link))
+            site = sites.get(link.enterprise.code, "") if link.enterprise and link.role != "main" else ""
+            group = groups.setdefault(key, {"title": title, "site": site, "links": []})
+            group["links"].append(_link_card(link))
         else:
             region = link.unit.region
             key = region.code
@@ -130,7 +145,7 @@ def trace(request):
     context = {"form": form, "traced": traced, **_trace_pickers(vis)}
     if traced is not None:
         traced.links = trace_cards.links_for(vis, traced.links)
-        context["diagram"] = chain_diagram(traced.links)
+        context["diagram"] = chain_diagram(traced.links, traced.scope)
         trace_cards.annotate(context["diagram"], traced.links, traced.on_date, vis)
         context["json_url"] = reverse("accountability:trace_json") + "?" + request.GET.urlencode()
         source = traced.accident or traced.hazard

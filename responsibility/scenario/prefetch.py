@@ -76,6 +76,8 @@ def _prefetch_database(ctx: ImportContext) -> None:
                     want(target, code)
             for party in item.get("parties") or []:
                 want("units", party["enterprise"])
+                want("units", party.get("unit"))
+                want("positions", party.get("post"))
             for actor in item.get("actors") or []:
                 want("people", actor["person"])
                 want("units", actor.get("of"))

@@ -36,7 +36,7 @@ def test_a_recorded_accident_gets_its_grade_and_late_report_from_the_facts(share
         "T1",
         "2024-06-01",
     )
-    assert body["parties"] == [{"enterprise": "e6", "role": "installer"}]
+    assert body["parties"] == [{"enterprise": "e6", "role": "installer", "unit": None, "post": None}]
 
 
 def test_an_accident_reported_before_it_occurred_is_a_field_error(shared_world, db):

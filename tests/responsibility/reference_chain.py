@@ -285,11 +285,17 @@ def _enterprise_occurrences(w: World, ev, sector, start, day):
             if w.enterprise_of(w.holder_unit(duty)) != owner:
                 continue
             if t not in LEADERSHIP_TYPES:
+                # §3.2 the event's own unit and post; §5.12 a party's own unit and post, inside it
+                site = ev if role == "main" else ev["parties"][group - 1]
+                site_unit, site_post = site.get("unit"), site.get("post")
+                units = chain_units
                 if role != "main":
+                    units = set()
+                    if site_unit:
+                        units = {u for u in w.unit_ancestors(site_unit) if w.enterprise_of(u) == owner}
+                if t == "post" and (not site_post or duty.get("holder_position") != site_post):
                     continue
-                if t == "post" and (not ev["post"] or duty.get("holder_position") != ev["post"]):
-                    continue
-                if t != "post" and w.holder_unit(duty) not in chain_units:
+                if t != "post" and w.holder_unit(duty) not in units:
                     continue
             for lk in _duty_links(w, duty, start, day, "enterprise", owner, role):
                 block = (0, group, MAIN_ENTERPRISE_TYPES.index(t))
@@ -423,7 +429,8 @@ def _supervision_occurrences(w: World, ev, sector, start, day, since_given):
                     span,
                 )
             )
-    reach = LEVEL_RANK[REACH[ev["grade"]]]
+    # §5.11: a raised investigation replaces the grade's level when it is higher
+    reach = min(LEVEL_RANK[REACH[ev["grade"]]], LEVEL_RANK.get(ev.get("investigation_level"), 99))
     out = []
     for lk in found:
         level = LEVEL_RANK[w.level(lk["unit"])]
@@ -483,6 +490,7 @@ def reference_trace(
     actors=(),
     since=None,
     also_sectors=(),
+    investigation_level=None,
 ):
     """The links of DESIGN §3/§5 for one event, as dicts with FULL_KEYS (+ `_place`, `_flags`), in order."""
     w = doc if isinstance(doc, World) else World(doc)
@@ -492,6 +500,7 @@ def reference_trace(
         "enterprise": enterprise,
         "region": region if region is not None else w.units[enterprise]["region"],
         "grade": grade,
+        "investigation_level": investigation_level,
         "unit": unit,
         "post": post,
         "parties": list(parties),
@@ -521,6 +530,7 @@ def accident_event(doc, code):
         "actors": acc.get("actors", []),
         "since": _date(acc["hazard_since"]) if acc.get("hazard_since") else None,
         "also_sectors": acc.get("also_sectors", []),
+        "investigation_level": acc.get("investigation_level"),
     }
 
 

@@ -36,6 +36,7 @@ def alone(request) -> list[dict]:
             request.grade,
             since=request.since,
             also_sectors=request.also_sectors,
+            investigation_level=request.investigation_level,
         )
     )
 

@@ -5,7 +5,8 @@ enterprises with departments and teams, positions — some with `records_from` �
 successions and returns, duties of every stored type with random scopes and periods, permits (some
 never expiring) and inspections around the event dates and years before them, certifications with
 ordered signers, accidents and hazards with parties, actors (some `of` an enterprise), a responsibility
-period (`hazard_since`) and further sectors), imports each one into an empty database, and compares the
+period (`hazard_since`) and further sectors, parties working in their own unit and post (§5.12: a
+contractor's crew) and investigations raised above the grade's level (§5.11)), imports each one into an empty database, and compares the
 product with tests/responsibility/reference_chain.py: every link with its term, span, vacant/unknown,
 and the order wherever the spec fixes it. Worlds without the §5 fields are drawn too (§3 unchanged).
 """
@@ -23,14 +24,16 @@ from responsibility.chain import ChainRequest, EventScope, resolve_chain
 from responsibility.coverage import coverage_report
 from responsibility.models import Person, Position, Region, Sector, Unit
 from responsibility.scenario import import_scenario
-from tests.conftest import DEMO_FILE, OLD_HOUSE_FILE
+from tests.conftest import DEMO_FILE, OLD_HOUSE_FILE, OLD_HOUSE_RAISED_FILE
 from tests.responsibility.reference_chain import (
     FULL_KEYS,
     IDENTITY,
     LEVEL_RANK,
     LEVELS,
+    REACH,
     World,
     accident_event,
+    accident_grade,
     hazard_event,
     reference_coverage,
     reference_trace,
@@ -271,6 +274,12 @@ def worlds(draw):
             {"enterprise": e, "role": draw(st.sampled_from(ROLES))}
             for e in draw(st.lists(st.sampled_from(others), max_size=2, unique=True))
         ]
+        for party in parties:  # §5.12: where the party's own people were working (a crew), often
+            e = party["enterprise"]
+            if draw(st.booleans()):
+                party["unit"] = draw(st.sampled_from(ent_units[e]))
+            if enterprise_posts[e] and draw(st.booleans()):
+                party["post"] = draw(st.sampled_from(enterprise_posts[e]))
         actors = [
             {"person": p, "role": draw(st.sampled_from(ROLES))}
             for p in draw(st.lists(st.sampled_from(person_codes), max_size=2, unique=True))
@@ -332,6 +341,10 @@ def worlds(draw):
             acc["parties"] = parties
         if actors:
             acc["actors"] = actors
+        # §5.11: an investigation raised to a level at or above the grade's
+        grade_level = LEVELS.index(REACH[accident_grade(acc)])
+        if draw(st.integers(0, 2)) == 0:
+            acc["investigation_level"] = LEVELS[draw(st.integers(0, grade_level))]
         period_fields(acc, anchor)
         doc["accidents"].append(acc)
         # a hazard whose deadline is the anchor
@@ -387,7 +400,15 @@ def chain_request(event: dict) -> ChainRequest:
         enterprise=Unit.objects.get(code=event["enterprise"]) if event["enterprise"] else None,
         unit=Unit.objects.get(code=event["unit"]) if event["unit"] else None,
         post=Position.objects.get(code=event["post"]) if event["post"] else None,
-        parties=[(Unit.objects.get(code=p["enterprise"]), p["role"]) for p in event["parties"]],
+        parties=[
+            (
+                Unit.objects.get(code=p["enterprise"]),
+                p["role"],
+                Unit.objects.get(code=p["unit"]) if p.get("unit") else None,
+                Position.objects.get(code=p["post"]) if p.get("post") else None,
+            )
+            for p in event["parties"]
+        ],
         actors=actors,
     )
     return ChainRequest(
@@ -397,6 +418,7 @@ def chain_request(event: dict) -> ChainRequest:
         event["grade"],
         event["since"],
         tuple(Sector.objects.get(code=c) for c in event["also_sectors"]),
+        event.get("investigation_level"),
     )
 
 
@@ -409,6 +431,7 @@ def product_trace(event: dict) -> list[dict]:
         request.grade,
         since=request.since,
         also_sectors=request.also_sectors,
+        investigation_level=request.investigation_level,
     )
     out = []
     for link in links:
@@ -492,7 +515,11 @@ def test_resolve_chain_and_coverage_agree_with_the_reference(doc):
     check_world(doc)
 
 
-@pytest.mark.parametrize("path", [DEMO_FILE, OLD_HOUSE_FILE], ids=["demo_county", "old_house"])
+@pytest.mark.parametrize(
+    "path",
+    [DEMO_FILE, OLD_HOUSE_FILE, OLD_HOUSE_RAISED_FILE],
+    ids=["demo_county", "old_house", "old_house_raised"],
+)
 def test_the_reference_gives_the_worked_examples(path):
     """The reference itself reads the spec as the worked examples do: every trace link by link, in order,
     with term, span, vacant and unknown; and the coverage on each listed date."""

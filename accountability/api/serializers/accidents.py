@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from responsibility.api.serializers import MomentField, code_field
+from responsibility.models import RegionLevel
 
 from ...grading import Grade
 from ...models import (
@@ -66,6 +67,13 @@ class AccidentSerializer(serializers.ModelSerializer):
     grade = serializers.ChoiceField(
         choices=Grade.choices, read_only=True, help_text="由伤亡和损失计算，不可填写"
     )
+    investigation_level = serializers.ChoiceField(
+        choices=RegionLevel.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="提级调查：实际调查的层级（空 = 按事故等级）",
+    )
+    investigating_body = serializers.CharField(read_only=True, help_text="负责调查的机关，如 国务院")
     parties = serializers.SerializerMethodField()
     actors = serializers.SerializerMethodField()
 
@@ -87,13 +95,23 @@ class AccidentSerializer(serializers.ModelSerializer):
             "serious_injuries",
             "direct_loss_yuan",
             "grade",
+            "investigation_level",
+            "investigating_body",
             "parties",
             "actors",
         ]
 
     @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, accident):
-        return [{"enterprise": p.enterprise.code, "role": p.role} for p in accident.parties.all()]
+        return [
+            {
+                "enterprise": p.enterprise.code,
+                "role": p.role,
+                "unit": p.unit.code if p.unit else None,
+                "post": p.post.code if p.post else None,
+            }
+            for p in accident.parties.all()
+        ]
 
     @extend_schema_field(ActorSerializer(many=True))
     def get_actors(self, accident):
@@ -120,6 +138,12 @@ class AccidentCreateSerializer(serializers.Serializer):
     deaths = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, default=0)
     serious_injuries = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, default=0)
     direct_loss_yuan = money(default=0)
+    investigation_level = serializers.ChoiceField(
+        choices=RegionLevel.choices,
+        required=False,
+        allow_blank=True,
+        help_text="提级调查：实际调查的层级，不得低于事故等级对应的层级（省略 = 按事故等级）",
+    )
     parties = PartySerializer(many=True, required=False)
     actors = ActorSerializer(many=True, required=False)
 

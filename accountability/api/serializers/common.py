@@ -86,6 +86,19 @@ def _all_regions(visibility):
 class PartySerializer(serializers.Serializer):
     enterprise = ScopedSlugField(_visible_enterprises, help_text="在您权限范围内的企业")
     role = serializers.ChoiceField(choices=PARTY_ROLES)
+    # DESIGN §5.12: where this party's own people were working (a contractor's crew), inside it
+    unit = ScopedSlugField(
+        _visible_units, required=False, allow_null=True, help_text="该相关企业内的作业车间/班组"
+    )
+    post = ScopedSlugField(
+        _visible_positions, required=False, allow_null=True, help_text="该相关企业内的作业岗位"
+    )
+
+    def validate(self, attrs):
+        errors = _outside_enterprise(attrs["enterprise"], unit=attrs.get("unit"), post=attrs.get("post"))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class ActorSerializer(serializers.Serializer):

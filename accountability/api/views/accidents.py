@@ -59,7 +59,7 @@ class AccidentViewSet(
             visible_accidents(request_visibility(self.request))
             .select_related("enterprise", "region", "sector", "unit", "post")
             .prefetch_related(
-                Prefetch("parties", queryset=EventParty.objects.select_related("enterprise")),
+                Prefetch("parties", queryset=EventParty.objects.select_related("enterprise", "unit", "post")),
                 Prefetch("actors", queryset=EventActor.objects.select_related("person")),
             )
             .order_by("-occurred_at", "code")
@@ -90,12 +90,15 @@ class AccidentViewSet(
                 "deaths",
                 "serious_injuries",
                 "direct_loss_yuan",
+                "investigation_level",
             )
             if name in data
         }
         accident = accident_services.record_accident(
             code=data.get("code") or _new_code("AC", Accident),
-            parties=[(p["enterprise"], p["role"]) for p in data.get("parties", [])],
+            parties=[
+                (p["enterprise"], p["role"], p.get("unit"), p.get("post")) for p in data.get("parties", [])
+            ],
             actors=[(a["person"], a["role"]) for a in data.get("actors", [])],
             by=request.user,
             **fields,
