@@ -197,8 +197,9 @@ DUTYCHAIN = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # API keys (accounts.ApiKey, hashed): `Authorization: Token <key>`.
-        "knox.auth.TokenAuthentication",
+        # API keys (accounts.ApiKey, hashed): `Authorization: Token <key>`; knox's class, made safe
+        # against a malformed header (accounts/authentication.py).
+        "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
