@@ -45,7 +45,9 @@ class ApiKeyAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(BAD_KEY)
         try:
             return super().authenticate_credentials(token)
-        except exceptions.AuthenticationFailed:
+        except exceptions.AuthenticationFailed as failure:
+            if failure.detail == INACTIVE:
+                raise
             raise exceptions.AuthenticationFailed(BAD_KEY) from None
 
     def validate_user(self, auth_token):
