@@ -212,7 +212,7 @@ DUTYCHAIN = {
     "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,
     # Production puts /api/schema/ and /api/docs/ behind login.
     "API_DOCS_LOGIN_REQUIRED": False,
-    # Each checked by its first bytes (responsibility.validators.EVIDENCE_SIGNATURES).
+    # Each checked by its content: signature and structure (responsibility/file_content.py).
     "EVIDENCE_EXTENSIONS": ["jpg", "jpeg", "png", "pdf", "docx", "xlsx"],
 }
 
