@@ -33,8 +33,10 @@ def _reason(user) -> str | None:
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)
-def note_key_revocation(sender, instance, raw=False, **kwargs):
-    instance._revoke_api_keys = None if raw else _reason(instance)
+def note_key_revocation(sender, instance, raw=False, update_fields=None, **kwargs):
+    # A save of other fields only (a login's last_login) cannot end the keys: no query for it.
+    unrelated = update_fields is not None and not {"password", "is_active"} & set(update_fields)
+    instance._revoke_api_keys = None if raw or unrelated else _reason(instance)
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
