@@ -7,8 +7,9 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from responsibility.throttles import ScopedThrottle
 
 from .services import client_address, issue_api_key, record_refused_key_request
 
@@ -34,13 +35,13 @@ TOKEN_DOC = """用登录名和密码换取一个新的 API 密钥（每次调用
 密钥只在响应中出现这一次，服务器只保存其摘要；之后每个请求带上请求头
 `Authorization: Token <密钥>`。在网页“API 密钥”页（/account/api-keys/）可以查看、命名和撤销自己的密钥。
 
-本接口按来源地址限流；每次成功或失败的尝试都记入审计记录。"""
+本接口按来源地址和账号限流（连续输错密码会暂时锁定该账号在该地址的登录，返回 429）；每次成功或失败的尝试都记入审计记录。"""
 
 
 class ObtainTokenView(APIView):
     authentication_classes = []  # credentials are in the body; a session or key is not needed
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]  # per client address (responsibility.auth.client_ip)
     throttle_scope = "api_token"
 
     @extend_schema(
@@ -62,7 +63,9 @@ class ObtainTokenView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         address = client_address(request)
-        user = authenticate(request=request, username=data["username"], password=data["password"])
+        # The Django request: django-axes flags a lockout on the request it is given, and the middleware
+        # reads that flag from the Django request, so a locked-out account is answered 429 here too.
+        user = authenticate(request=request._request, username=data["username"], password=data["password"])
         if user is None or not user.is_active:
             record_refused_key_request(username=data["username"], via="api", address=address)
             return Response({"non_field_errors": ["登录名或密码错误"]}, status=status.HTTP_400_BAD_REQUEST)

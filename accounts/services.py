@@ -5,13 +5,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from responsibility.auth import client_ip
+
 from .models import ApiKey, ApiKeyEvent
 
 NAME_MAX = ApiKey._meta.get_field("name").max_length
 
 
 def client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The client's address as the login throttles count it (trusted proxies only)."""
+    if request is None:
+        return None
+    return client_ip(request) or None
 
 
 def default_key_name() -> str:

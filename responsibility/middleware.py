@@ -41,3 +41,20 @@ class NoStoreForSignedInMiddleware:
         if signed_in:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class LoginThrottleMiddleware:
+    """A login attempt over a rate limit (flagged by responsibility.auth.LoginThrottleBackend) answers 429,
+    whatever the view made of the refusal (the login form's "wrong password", the key endpoint's 400)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        seconds = getattr(request, "login_throttled", None)
+        if seconds is not None and not getattr(request, "axes_locked_out", False):
+            from .auth import throttled_response
+
+            return throttled_response(request, seconds)
+        return response

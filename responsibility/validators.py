@@ -8,12 +8,15 @@ range keeps every stored value readable by both databases' drivers (PostgreSQL s
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils.deconstruct import deconstructible
+
+from .file_content import content_problem
 
 EARLIEST_DAY = dt.date(1949, 10, 1)
 LATEST_DAY = dt.date(2099, 12, 31)
@@ -104,7 +107,8 @@ validate_code = RegexValidator(r"^[A-Za-z0-9_.\-]+$", "编码只能包含字母�
 count_validators = [MinValueValidator(0), MaxValueValidator(MAX_COUNT)]
 
 
-# Extension → the signatures its content may start with (docx/xlsx are zip containers).
+# Extension → the signatures its content may start with (docx/xlsx are zip containers); the whole
+# structure is checked by responsibility.file_content.
 EVIDENCE_SIGNATURES = {
     "jpg": (b"\xff\xd8\xff",),
     "jpeg": (b"\xff\xd8\xff",),
@@ -119,7 +123,8 @@ EVIDENCE_SIGNATURES = {
 class EvidenceFileValidator:
     """整改证明材料: a photo, a PDF or an office document, not empty and within the configured size
     (settings.DUTYCHAIN EVIDENCE_MAX_BYTES and EVIDENCE_EXTENSIONS, read when a file is checked). The type
-    is read from the file's first bytes, not trusted from its name or the browser's content type."""
+    is read from the file's content (signature and structure), not trusted from its name or the browser's
+    content type."""
 
     def __call__(self, file):
         from django.conf import settings
@@ -140,11 +145,13 @@ class EvidenceFileValidator:
                 f"证明材料不能超过 {limit / 1048576:g} MB（本文件 {size / 1048576:.1f} MB）",
                 code="file_size",
             )
-        file.seek(0)
-        head = file.read(16)
-        file.seek(0)
-        if not head.startswith(EVIDENCE_SIGNATURES[extension]):
-            raise ValidationError(f"文件内容不是 {extension.upper()} 格式", code="file_content")
+        # The whole file, not only its first bytes, must be what the name says (responsibility.file_content).
+        problem = content_problem(file, extension)
+        if problem:
+            shown = os.path.basename(name.replace("\\", "/"))
+            raise ValidationError(
+                f"证明材料“{shown}”的内容不是 {extension.upper()} 格式：{problem}", code="file_content"
+            )
 
     def __eq__(self, other):
         return isinstance(other, EvidenceFileValidator)

@@ -88,7 +88,10 @@ def person_list(request):
         .prefetch_related(
             Prefetch(
                 "tenures",
-                queryset=Tenure.objects.on(today).select_related("position__unit"),
+                # Only posts in units the viewer sees (DESIGN §1, as on the person's page).
+                queryset=Tenure.objects.on(today)
+                .filter(position__unit__in=vis.units().values("pk"))
+                .select_related("position__unit"),
                 to_attr="current",
             )
         )
@@ -107,14 +110,14 @@ def person_list(request):
 def person_detail(request, code):
     vis = request_visibility(request)
     person = get_object_or_404(vis.people(), code=code)
+    # DESIGN §1, as in the API: a post is shown only where the viewer sees its unit (an enterprise sees
+    # its own enterprise only), so a person's posts elsewhere are not told by their page.
     tenures = list(
-        Tenure.objects.filter(person=person)
+        Tenure.objects.filter(person=person, position__unit__in=vis.units().values("pk"))
         .select_related("position__unit")
         .order_by("-start", "position__code")
     )
-    units = set(vis.units().filter(pk__in={t.position.unit_id for t in tenures}).values_list("pk", flat=True))
     for tenure in tenures:
-        tenure.unit_visible = tenure.position.unit_id in units
         tenure.last = tenure.end - dt.timedelta(days=1) if tenure.end else None  # ends are exclusive
     records = []
     if may(vis, "case", "read"):

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything secret or site-specific comes from the environment."""
 
 import datetime as dt
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -38,6 +39,18 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     if number < minimum:
         raise ImproperlyConfigured(f"{name}={value!r}: at least {minimum}")
     return number
+
+
+def env_networks(name: str) -> tuple:
+    """Comma-separated addresses or networks (10.0.0.5, 10.1.0.0/16, ::1); a bad one is refused by name."""
+    networks = []
+    for item in os.environ.get(name, "").split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ImproperlyConfigured(f"{name}: {item.strip()!r} is no IP address or network") from None
+    return tuple(networks)
 
 
 # Off unless a settings module turns it on: `development` (the default of manage.py, Celery, wsgi and
@@ -86,6 +99,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "responsibility.middleware.NoStoreForSignedInMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Turns a login refused by the rate limits (responsibility.auth) into a 429.
+    "responsibility.middleware.LoginThrottleMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during authentication into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -155,9 +170,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "responsibility.auth.lockout_response"
-# Behind a reverse proxy set this to the number of proxies, so the client's address is the one counted.
+# The client's address for the lockout and every throttle: REMOTE_ADDR, or behind trusted reverse
+# proxies the address they saw (responsibility.auth.client_ip; X-Forwarded-For is believed only from them).
 AXES_CLIENT_IP_CALLABLE = "responsibility.auth.client_ip"
-PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES")
+if os.environ.get("DJANGO_PROXY_COUNT", "").strip():
+    # A count trusted whatever stood in front; addresses say which hops may be believed.
+    raise ImproperlyConfigured(
+        "DJANGO_PROXY_COUNT is replaced by DJANGO_TRUSTED_PROXIES (the reverse proxies' addresses or networks)"
+    )
 LOGIN_REDIRECT_URL = "/"
 
 # Content-Security-Policy (django-csp): scripts only from this site (no inline script anywhere); inline
@@ -191,14 +212,15 @@ DUTYCHAIN = {
     "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,
     # Production puts /api/schema/ and /api/docs/ behind login.
     "API_DOCS_LOGIN_REQUIRED": False,
-    # Each checked by its first bytes (responsibility.validators.EVIDENCE_SIGNATURES).
+    # Each checked by its content: signature and structure (responsibility/file_content.py).
     "EVIDENCE_EXTENSIONS": ["jpg", "jpeg", "png", "pdf", "docx", "xlsx"],
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # API keys (accounts.ApiKey, hashed): `Authorization: Token <key>`.
-        "knox.auth.TokenAuthentication",
+        # API keys (accounts.ApiKey, hashed): `Authorization: Token <key>`; knox's class, made safe
+        # against a malformed header (accounts/authentication.py).
+        "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -212,11 +234,23 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "responsibility.api.schema.DutyChainSchema",
     "EXCEPTION_HANDLER": "responsibility.api.exceptions.exception_handler",
+    # Counted per client address as the login lockout counts it (responsibility/throttles.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "responsibility.throttles.AnonThrottle",
+        "responsibility.throttles.UserThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/minute", "api_token": "10/minute"},
+    # Any stock DRF throttle would believe X-Forwarded-For from anyone; 0 makes it count REMOTE_ADDR.
+    "NUM_PROXIES": 0,
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "60/minute",
+        "user": "2000/minute",
+        "api_token": "10/minute",
+        # Every login attempt (login page, admin, key endpoint), right or wrong: per address, per account.
+        # The account's limit is above the lockout's (AXES_FAILURE_LIMIT): one address guessing is locked
+        # out by axes before it can hold the account up for colleagues elsewhere.
+        "login_address": "30/minute",
+        "login_account": "20/minute",
+    },
 }
 
 # API keys: several per user, only their hash stored, valid until revoked.

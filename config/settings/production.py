@@ -21,7 +21,7 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# Login throttling counts the client's address: behind a reverse proxy set DJANGO_PROXY_COUNT (base.py).
+# Login throttling counts the client's address: behind reverse proxies list them in DJANGO_TRUSTED_PROXIES.
 # The OpenAPI schema and its docs are for signed-in users only.
 DUTYCHAIN = {**DUTYCHAIN, "API_DOCS_LOGIN_REQUIRED": True}  # noqa: F405
 # Request bodies: forms and JSON stay small; evidence files up to DUTYCHAIN["EVIDENCE_MAX_BYTES"] go to disk.

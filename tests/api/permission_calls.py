@@ -31,6 +31,7 @@ from accountability.models import (
     HazardTransition,
     Investigator,
 )
+from tests import evidence_files
 
 ADMIN = {"admin"}
 INSPECTOR = {"admin", "inspector"}
@@ -272,7 +273,7 @@ def listing(role, code):
 
 def evidence_upload(role, code):
     return {
-        "evidence": SimpleUploadedFile("after.jpg", b"\xff\xd8\xff\xe0after", content_type="image/jpeg"),
+        "evidence": SimpleUploadedFile("after.jpg", evidence_files.jpeg(b"after"), content_type="image/jpeg"),
         "note": "已整改",
     }
 

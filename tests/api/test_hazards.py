@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accountability.models import Hazard, HazardState
+from tests import evidence_files
 
 TODAY = dt.date.today()
 
@@ -15,7 +16,7 @@ def post(client, path, data=None, **kwargs):
     return client.post(path, data or {}, format=kwargs.pop("format", "json"), **kwargs)
 
 
-PHOTO = b"\xff\xd8\xff\xe0after-photo"  # a JPEG's signature: the service reads the type from the content
+PHOTO = evidence_files.jpeg(b"after-photo")  # a real JPEG: the service reads the type from the content
 
 
 def evidence(name="after.jpg", content=PHOTO):

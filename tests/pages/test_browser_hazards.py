@@ -12,10 +12,11 @@ import datetime as dt
 from accountability import hazards as hazard_services
 from accountability.models import Hazard, HazardState
 from responsibility.models import Sector, Tenure, Unit
+from tests import evidence_files
 from tests.pages.test_browser import SCREENSHOTS, browser, log_in, site  # noqa: F401
 
 TODAY = dt.date.today()
-JPEG = b"\xff\xd8\xff\xe0" + b"photo-of-the-drained-foundation" * 20
+JPEG = evidence_files.jpeg(b"photo-of-the-drained-foundation" * 20)
 
 
 def as_user(browser, site, username):  # noqa: F811

@@ -14,9 +14,10 @@ from django.urls import reverse
 from accountability import hazards as hazard_services
 from accountability.models import ExtensionDecision, Hazard, HazardListing, HazardState
 from responsibility.models import Sector, Unit
+from tests import evidence_files
 
 TODAY = dt.date.today()
-JPEG = b"\xff\xd8\xff\xe0" + b"after-photo" * 10
+JPEG = evidence_files.jpeg(b"after-photo" * 10)
 
 
 def url(name, code, *args):
@@ -143,7 +144,7 @@ def test_evidence_of_the_wrong_type_is_refused_on_the_form(login, rectifying, na
 
 def test_evidence_over_the_size_limit_is_refused(login, rectifying, settings):
     settings.DUTYCHAIN = {**settings.DUTYCHAIN, "EVIDENCE_MAX_BYTES": 1024 * 1024}
-    big = jpeg(content=b"\xff\xd8\xff\xe0" + b"0" * (1024 * 1024 + 1))
+    big = jpeg(content=evidence_files.jpeg(size=1024 * 1024 + 100))
     response = login("enterprise").post(url("hazard_submit", rectifying.code), {"evidence": big})
     assert response.status_code == 400 and "不能超过 1 MB" in response.content.decode()
 

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accountability.hazards import start_rectification
 from accountability.models import Hazard, HazardState
+from tests import evidence_files
 from tests.conftest import REPO
 
 PUBLIC_KEY = "dev-only-insecure-key-not-for-production"
@@ -92,8 +93,9 @@ def test_evidence_uploads_have_a_type_and_size_limit(world, settings, name, size
     settings.DUTYCHAIN = {**settings.DUTYCHAIN, "EVIDENCE_MAX_BYTES": 2_000}
     hazard = start_rectification(hazard=Hazard.objects.get(code="HZ1"))
     # Real signatures for the accepted types: the content must be what the name claims.
-    head = {"jpg": b"\xff\xd8\xff\xe0", "pdf": b"%PDF-1.7"}.get(name.rsplit(".", 1)[-1], b"")
-    upload = SimpleUploadedFile(name, head + b"x" * (size - len(head)))
+    extension = name.rsplit(".", 1)[-1]
+    content = {"jpg": evidence_files.jpeg, "pdf": evidence_files.pdf}.get(extension, lambda size: b"x" * size)
+    upload = SimpleUploadedFile(name, content(size=size))
     response = world.clients["enterprise"].post(
         f"/api/v1/hazards/{hazard.code}/submit/", {"evidence": upload}, format="multipart"
     )
