@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 SHARED ?= ../shared
 
-.PHONY: run serve backup-drill loadtest test install bench test-sqlite test-postgres lint checks contract services browser clean
+.PHONY: run serve backup-drill loadtest faultdrill test install bench test-sqlite test-postgres lint checks contract services browser clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,11 @@ backup-drill: install services
 # default; smaller for a quick run). Prints per request type count, failures, median, p95 and p95 ÷ alone.
 loadtest: install
 	LOAD_SIZE=$${LOAD_SIZE:-50000} LOAD_USERS=$${LOAD_USERS:-50} LOAD_MINUTES=$${LOAD_MINUTES:-10} $(PY) drills/loadtest.py
+
+# Faults under that load (drills/faultdrill.py): PostgreSQL restarted, Redis stopped a minute, a gunicorn and a
+# Celery worker SIGKILLed, the evidence disk (a tmpfs) full; what users saw, time to ready, nothing torn/lost/doubled.
+faultdrill: install
+	LOAD_SIZE=$${LOAD_SIZE:-50000} LOAD_USERS=$${LOAD_USERS:-50} $(PY) drills/faultdrill.py
 
 # Lint, Django checks, then the suite on SQLite and on PostgreSQL (both with the real Redis), then the CLI contract.
 test: install services browser lint checks test-sqlite test-postgres contract
