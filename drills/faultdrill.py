@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -165,6 +166,8 @@ def main() -> int:
         stack.shutdown()
         with contextlib.suppress(Exception):
             subprocess.run(["umount", "-l", str(stack.media)], check=False)
+        if not os.environ.get("LOAD_KEEP"):
+            shutil.rmtree(stack.home, ignore_errors=True)  # the media mount point, left until unmounted
     print(f"\nfault drill: {USERS} users, redis down {REDIS_DOWN:g} s, disk full {DISK_FULL:g} s\n")
     print("| fault | status codes the probing user saw (code: count) | /readyz 200 again after |")
     print("|---|---|---:|")
