@@ -184,7 +184,12 @@ def _tables(cursor, vendor: str) -> list[str]:
 
 
 def _plain(value):
-    return bytes(value) if isinstance(value, memoryview) else value
+    """A value as compared: bytes for a buffer, an aware time in UTC (connections differ in session zone)."""
+    if isinstance(value, memoryview):
+        return bytes(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC)
+    return value
 
 
 def fingerprints(dbapi_connection, vendor: str) -> dict[str, tuple[int, str]]:

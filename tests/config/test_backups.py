@@ -54,8 +54,11 @@ def _source_fingerprints() -> dict:
             return fingerprints(source, "sqlite")
         finally:
             source.close()
-    connection.ensure_connection()
-    return fingerprints(connection.connection, connection.vendor)
+    # Django's PostgreSQL connection returns jsonb as text: the copy is read by plain psycopg, so is this.
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    with psycopg.connect(url) as source:
+        return fingerprints(source, "postgresql")
 
 
 def _backup(tmp_path: Path) -> tuple[Path, dict]:
