@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 SHARED ?= ../shared
 
-.PHONY: run test install bench test-sqlite test-postgres lint checks contract services browser clean
+.PHONY: run serve backup-drill loadtest faultdrill test install bench test-sqlite test-postgres lint checks contract services browser clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,33 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST)
+
+# Production serving (docs/operations.md): refuses to start without SECRET_KEY, DJANGO_ALLOWED_HOSTS and
+# DATABASE_URL; migrates, collects the static files (hashed names), then gunicorn with workers from the cores
+# on BIND (default $(HOST)). DEMO=1 loads the worked example county into an empty database first.
+PROD := DJANGO_SETTINGS_MODULE=config.settings.production
+serve: install
+	@$(PY) -m config.preflight
+	$(PROD) $(PY) manage.py migrate --noinput
+	$(PROD) $(PY) manage.py collectstatic --noinput -v 0
+	@if [ "$(DEMO)" = 1 ]; then $(PROD) $(PY) manage.py load_demo; fi
+	exec env $(PROD) BIND=$${BIND:-$(HOST)} $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
+
+# Back up, restore into a fresh database, compare every table, trace and evidence file (drills/backup_drill.py):
+# the demo county and a generated county of DRILL_SIZE enterprises, in DRILL_DB_PREFIX_* databases on PG_URL's server.
+backup-drill: install services
+	DATABASE_URL=$(PG_URL) SHARED=$(SHARED) $(PY) drills/backup_drill.py
+
+# The province under LOAD_USERS users for LOAD_MINUTES on the production stack with its own PostgreSQL (5438) and
+# Redis (6388) while the reminder sweep runs (drills/loadtest.py); LOAD_SIZE enterprises (the issue's 50,000 by
+# default; smaller for a quick run). Prints per request type count, failures, median, p95 and p95 ÷ alone.
+loadtest: install
+	LOAD_SIZE=$${LOAD_SIZE:-50000} LOAD_USERS=$${LOAD_USERS:-50} LOAD_MINUTES=$${LOAD_MINUTES:-10} $(PY) drills/loadtest.py
+
+# Faults under that load (drills/faultdrill.py): PostgreSQL restarted, Redis stopped a minute, a gunicorn and a
+# Celery worker SIGKILLed, the evidence disk (a tmpfs) full; what users saw, time to ready, nothing torn/lost/doubled.
+faultdrill: install
+	LOAD_SIZE=$${LOAD_SIZE:-50000} LOAD_USERS=$${LOAD_USERS:-50} $(PY) drills/faultdrill.py
 
 # Lint, Django checks, then the suite on SQLite and on PostgreSQL (both with the real Redis), then the CLI contract.
 test: install services browser lint checks test-sqlite test-postgres contract

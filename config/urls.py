@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from config.health import healthz, readyz
 from responsibility.api.permissions import DocsAccess
 
 DOCS = {"permission_classes": [DocsAccess]}
 
 urlpatterns = [
+    # For the load balancer: no login, no data (config/health.py).
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(**DOCS), name="schema"),
@@ -15,3 +19,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", **DOCS), name="redoc"),
     path("", include("config.page_urls")),
 ]
+
+# The 500 page shows the request id; an unreachable database gets the 503 page (config/observability.py).
+handler500 = "config.observability.server_error"

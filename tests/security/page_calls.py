@@ -290,6 +290,8 @@ EXCLUDED = {
     "schema": "the OpenAPI schema: DocsAccess (public while developing, login in production), no data",
     "swagger-ui": "the API docs: DocsAccess, no data",
     "redoc": "the API docs: DocsAccess, no data",
+    "healthz": "the load balancer's liveness check: no login, no data (config/health.py)",
+    "readyz": "the load balancer's readiness check: no login, names only the failed check",
 }
 EXCLUDED_NAMESPACES = {
     "admin": "the admin site: `access.may_use_admin` (tested below), Django model permissions"
