@@ -9,6 +9,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from responsibility.forms import DayField
 from responsibility.models import CadreAuthority, DutyType, Track
 from responsibility.permissions import Visibility
 
@@ -67,8 +68,8 @@ class UnitProblemForm(forms.Form):
 
 
 class AppraisalForm(forms.Form):
-    start = forms.DateField(label="鉴定开始日期", widget=DATE_INPUT)
-    end = forms.DateField(label="鉴定结束日期", required=False, widget=DATE_INPUT, help_text="仍在进行的留空")
+    start = DayField(label="鉴定开始日期", widget=DATE_INPUT)
+    end = DayField(label="鉴定结束日期", required=False, widget=DATE_INPUT, help_text="仍在进行的留空")
     subject = forms.CharField(label="鉴定事项", required=False, max_length=300)
 
     def clean(self):
@@ -99,7 +100,7 @@ class InvestigationPeriodForm(forms.Form):
 
 
 class AppraisalEndForm(forms.Form):
-    end = forms.DateField(label="鉴定结束日期", widget=DATE_INPUT)
+    end = DayField(label="鉴定结束日期", widget=DATE_INPUT)
 
 
 def record_label(record) -> str:
@@ -115,14 +116,14 @@ class HandOverForm(forms.Form):
     records = forms.MultipleChoiceField(
         label="移交的责任人员", widget=forms.CheckboxSelectMultiple, help_text="只列认定负有责任的记录"
     )
-    handed_on = forms.DateField(label="移交日期", widget=DATE_INPUT)
+    handed_on = DayField(label="移交日期", widget=DATE_INPUT)
     authority = forms.ChoiceField(
         label="干部管理权限", required=False, choices=[("", "—"), *CadreAuthority.choices]
     )
     receiving_body = forms.CharField(
         label="接收机关", required=False, max_length=200, help_text="留空按干部管理权限确定纪检监察机关"
     )
-    decision_due = forms.DateField(
+    decision_due = DayField(
         label="处理结果反馈期限", required=False, widget=DATE_INPUT, help_text="留空为移交后 90 日"
     )
     note = forms.CharField(label="说明", required=False, max_length=5000)
@@ -156,7 +157,7 @@ class HandOverDecisionForm(forms.Form):
         choices=[("", "—")] + [(code, f"第{code}条 {name}") for code, name in CRIMINAL_ARTICLES.items()],
     )
     document_number = forms.CharField(label="决定文号", max_length=200)
-    decided_on = forms.DateField(label="决定日期", widget=DATE_INPUT)
+    decided_on = DayField(label="决定日期", widget=DATE_INPUT)
 
     def __init__(self, *args, handover=None, **kwargs):
         kwargs.setdefault("prefix", f"h{handover.pk}" if handover is not None else None)
@@ -197,7 +198,7 @@ def review_choices(actions, records) -> list[tuple[str, str]]:
 class ReviewForm(forms.Form):
     """回头看 (安全生产法 Art 86), one item at a time; an undone item may open a follow-up record."""
 
-    reviewed_on = forms.DateField(label="评估日期", widget=DATE_INPUT)
+    reviewed_on = DayField(label="评估日期", widget=DATE_INPUT)
     item = forms.ChoiceField(label="评估事项")
     carried_out = forms.ChoiceField(label="是否落实", choices=CARRIED_OUT, widget=forms.RadioSelect)
     note = forms.CharField(label="评估说明", required=False, max_length=5000)

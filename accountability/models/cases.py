@@ -202,8 +202,10 @@ class AppraisalPeriod(models.Model):
     """493号令 Art 27: technical appraisal time does not count towards the investigation period."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appraisal_periods")
-    start = models.DateField("鉴定开始日期")
-    end = models.DateField("鉴定结束日期", null=True, blank=True, help_text="留空表示鉴定仍在进行")
+    start = models.DateField("鉴定开始日期", validators=[validate_day])
+    end = models.DateField(
+        "鉴定结束日期", null=True, blank=True, validators=[validate_day], help_text="留空表示鉴定仍在进行"
+    )
     subject = models.CharField("鉴定事项", max_length=300, blank=True)
 
     history = HistoricalRecords()
@@ -256,9 +258,9 @@ class HandOver(models.Model):
     )
     receiving_body = models.CharField("接收机关", max_length=200)
     authority = models.CharField("干部管理权限", max_length=12, choices=CadreAuthority.choices, blank=True)
-    handed_on = models.DateField("移交日期")
-    decision_due = models.DateField("处理结果反馈期限")
-    completed_on = models.DateField("处理结果全部反馈日期", null=True, blank=True)
+    handed_on = models.DateField("移交日期", validators=[validate_day])
+    decision_due = models.DateField("处理结果反馈期限", validators=[validate_day])
+    completed_on = models.DateField("处理结果全部反馈日期", null=True, blank=True, validators=[validate_day])
     note = models.TextField("说明", blank=True)
     history = HistoricalRecords()
 
@@ -285,7 +287,7 @@ class ReviewItem(models.Model):
     """回头看 (安全生产法 Art 86): per 整改措施建议 and per 处理建议, whether it was carried out."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="review_items")
-    reviewed_on = models.DateField("评估日期")
+    reviewed_on = models.DateField("评估日期", validators=[validate_day])
     corrective_action = models.ForeignKey(
         CorrectiveAction, null=True, blank=True, on_delete=models.PROTECT, related_name="review_items"
     )

@@ -14,6 +14,7 @@ from responsibility.models import (
     Position,
     Unit,
 )
+from responsibility.validators import validate_day
 
 from ..measures import channel_of, label_of
 from ..measures import choices as measure_choices
@@ -269,7 +270,7 @@ class Measure(models.Model):
         related_name="measures",
     )
     document_number = models.CharField("决定文号", max_length=200, blank=True)
-    decided_on = models.DateField("决定日期", null=True, blank=True)
+    decided_on = models.DateField("决定日期", null=True, blank=True, validators=[validate_day])
 
     class Meta:
         verbose_name = "处理措施"
