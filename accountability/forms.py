@@ -171,7 +171,7 @@ class CompleteActionForm(forms.Form):
 class EducationForm(forms.Form):
     held_on = DayField(label="日期", widget=DATE_INPUT, initial=timezone.localdate)
     description = forms.CharField(label="警示教育内容", widget=forms.Textarea(attrs={"rows": 2}))
-    participants = forms.IntegerField(label="参加人数", min_value=0, initial=0)
+    participants = forms.IntegerField(label="参加人数", min_value=0)
 
 
 class AddSubjectForm(forms.Form):

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from responsibility.forms import DayField
 from responsibility.models import CadreAuthority, DutyType, Track
 from responsibility.permissions import Visibility
+from responsibility.validators import validate_clean_text
 
 from .forms import DATE_INPUT
 from .grading import INVESTIGATION_DAYS
@@ -71,12 +72,6 @@ class AppraisalForm(forms.Form):
     start = DayField(label="鉴定开始日期", widget=DATE_INPUT)
     end = DayField(label="鉴定结束日期", required=False, widget=DATE_INPUT, help_text="仍在进行的留空")
     subject = forms.CharField(label="鉴定事项", required=False, max_length=300)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "鉴定结束日期不能早于开始日期")
-        return data
 
 
 class InvestigatorForm(forms.Form):
@@ -158,6 +153,13 @@ class HandOverDecisionForm(forms.Form):
     )
     document_number = forms.CharField(label="决定文号", max_length=200)
     decided_on = DayField(label="决定日期", widget=DATE_INPUT)
+    correction_reason = forms.CharField(
+        label="更正理由",
+        required=False,
+        max_length=5000,
+        validators=[validate_clean_text],
+        help_text="该人员已登记过处理结果的，再次登记即为更正，须写明理由",
+    )
 
     def __init__(self, *args, handover=None, **kwargs):
         kwargs.setdefault("prefix", f"h{handover.pk}" if handover is not None else None)
@@ -182,16 +184,30 @@ CARRIED_OUT = [("yes", "已落实"), ("no", "未落实")]
 
 
 def review_choices(actions, records) -> list[tuple[str, str]]:
-    """What the 回头看 evaluates: each 整改措施建议 and each measure of a standing finding (处理建议)."""
+    """What the 回头看 evaluates: each 整改措施建议 and each 处理建议 (a measure the finding proposed)
+    once, with the decision that came back from its hand-over beside it (not as a second item)."""
     items = [(f"action-{a.pk}", f"整改措施：{a.description[:40]}") for a in actions]
     for record in records:
         decision = record.current_decision
         if decision is None:
             continue
-        for measure in decision.measures.all():
+        measures = list(decision.measures.all())
+        decided = "；".join(
+            f"{measure_label(m.kind)}（{m.document_number}）" for m in measures if m.handover_id
+        )
+        beside = f"——处理结果：{decided}" if decided else ""
+        proposals = [m for m in measures if not m.handover_id]
+        for measure in proposals:
             items.append(
-                (f"measure-{measure.pk}", f"处理建议：{record_label(record)}，{measure_label(measure.kind)}")
+                (
+                    f"measure-{measure.pk}",
+                    f"处理建议：{record_label(record)}，{measure_label(measure.kind)}{beside}",
+                )
             )
+        if not proposals and decided:
+            # No proposal of its own: the decision that came back is what the 回头看 checks.
+            first = next(m for m in measures if m.handover_id)
+            items.append((f"measure-{first.pk}", f"处理结果：{record_label(record)}，{decided}"))
     return items
 
 
@@ -252,6 +268,12 @@ class ReviewForm(forms.Form):
             "position": data.get("position"),
             "person": data.get("person"),
         }
+
+
+class WithdrawForm(forms.Form):
+    """撤销 an entry of the case (corrections.py): the reason is required and kept."""
+
+    reason = forms.CharField(label="撤销理由", max_length=5000, validators=[validate_clean_text])
 
 
 MEASURE_KEY = re.compile(r"^measures\[\d+\]\.(\w+)$")

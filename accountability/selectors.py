@@ -326,7 +326,9 @@ def case_conclusions(case: Case) -> dict:
                 "records",
                 Prefetch(
                     "measures",
-                    queryset=Measure.objects.select_related("decision__record").order_by("decided_on", "id"),
+                    queryset=Measure.objects.select_related("decision__record", "recorded_by").order_by(
+                        "decided_on", "id"
+                    ),
                 ),
             ).order_by("handed_on", "id")
         ),

@@ -28,6 +28,13 @@ from .conclusions import (
     set_investigator,
     set_unit_problems,
 )
+from .corrections import (
+    KIND_LABELS,
+    KINDS,
+    correct_entry,
+    entry_of,
+    withdraw_entry,
+)
 from .findings import (
     PUBLIC_KINDS,
     amend_finding,
@@ -57,6 +64,8 @@ __all__ = [
     "CaseNotClosable",
     "EDUCATION",
     "HANDOVER_DECISION_DAYS",
+    "KINDS",
+    "KIND_LABELS",
     "MEASURES",
     "OpenedCase",
     "PEOPLE",
@@ -70,6 +79,8 @@ __all__ = [
     "close_case",
     "closing_blockers",
     "complete_corrective_action",
+    "correct_entry",
+    "entry_of",
     "end_appraisal_period",
     "extend_case_to_grade",
     "extend_investigation",
@@ -88,4 +99,5 @@ __all__ = [
     "set_investigator",
     "set_unit_problems",
     "subject_kind",
+    "withdraw_entry",
 ]
