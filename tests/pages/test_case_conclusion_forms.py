@@ -374,7 +374,19 @@ def test_bad_review_entries_are_field_errors_and_write_nothing(login, outsider, 
         ),
         "已落实的事项不增列追责记录",
     )
-    # A subject already in the case: add_subject's refusal on the person field, and the whole review undone.
+    # A subject already held to account in this 回头看 (a subject of the case may be, once per round):
+    # add_subject's refusal on the person field, and the whole review undone.
+    em_dir = case.records.get(position_code="d_em_dir")
+    cases.add_subject(
+        case=case,
+        track="supervision",
+        types=["supervisory"],
+        unit=em_dir.unit,
+        position=em_dir.position,
+        person=em_dir.person,
+        reason="回头看：应急局局长未督促整改",
+        origin="review",
+    )
     field_error(
         inspector.post(
             url("case_review"),
@@ -388,7 +400,7 @@ def test_bad_review_entries_are_field_errors_and_write_nothing(login, outsider, 
                 "person": "p14",
             },
         ),
-        "该责任主体已在本案中",
+        "该责任主体已在回头看中追责",
     )
     assert not ReviewItem.objects.exists()
     assert not CorrectiveAction.objects.filter(description__startswith="（回头看未落实）").exists()
