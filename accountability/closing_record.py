@@ -22,6 +22,7 @@ from .models import Case, Finding
 from .money import yuan_text
 from .report import _finding_text, _grid, _p, _term, _who
 from .selectors import case_handovers, case_records
+from .withdrawals import case_withdrawals
 
 HEADINGS = [
     ("basic", "一、案件基本情况"),
@@ -268,8 +269,9 @@ def _education(education) -> list[dict]:
     return [_grid("education", ["日期", "警示教育内容", "参加人数"], rows)]
 
 
-def _corrections(records, handovers, actions, education, team) -> list[dict]:
-    """Amended findings (the earlier finding kept) and every withdrawn entry, with who, when and why."""
+def _corrections(case, records, team) -> list[dict]:
+    """Amended findings (the earlier finding kept) and every withdrawn or corrected entry (read through the
+    managers that include them: `withdrawals.case_withdrawals`), with who, when and why."""
     rows = []
     for record in records:
         for decision in record.decision_history:
@@ -284,21 +286,9 @@ def _corrections(records, handovers, actions, education, team) -> list[dict]:
                     decision.amendment_reason,
                 ]
             )
-        for decision in record.decision_history:
-            for measure in decision.measures.all():
-                rows.append(
-                    _withdrawn_row(measure, "撤销处理结果", f"{_who(record)}：{measure_text(measure)}")
-                )
-    for handover in handovers:
-        rows.append(
-            _withdrawn_row(handover, "撤销移交", f"{_day(handover.handed_on)} 移交{handover.receiving_body}")
-        )
-    for action in actions:
-        rows.append(_withdrawn_row(action, "撤销整改措施", action.description))
-    for activity in education:
-        rows.append(
-            _withdrawn_row(activity, "撤销警示教育", f"{_day(activity.held_on)} {activity.description}")
-        )
+    for entry in case_withdrawals(case):
+        what = ("更正" if entry["corrected"] else "撤销") + entry["kind"]
+        rows.append([_day(entry["at"]), what, entry["text"], _user(entry["by"]), entry["reason"]])
     for member in team:
         rows.append(_withdrawn_row(member, "撤销调查组成员", str(member)))
     rows = [row for row in rows if row]
@@ -365,7 +355,7 @@ def closing_sections(case: Case, today: dt.date | None = None) -> dict:
         "four_nots": _four_nots(case, blockers, records, handovers, actions, education),
         "actions": _actions(actions, today),
         "education": _education(education),
-        "corrections": _corrections(records, handovers, actions, education, team),
+        "corrections": _corrections(case, records, team),
         "review": _review(case, items),
         "closing": _closing(case, blockers),
     }

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from responsibility.forms import DayField
 from responsibility.models import DutyType, Track
 from responsibility.permissions import Visibility
 
@@ -44,11 +45,11 @@ class TraceForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "enterprise-codes"}),
     )
     sector = forms.ChoiceField(label="行业领域", required=False)
-    date = forms.DateField(label="日期", required=False, widget=DATE_INPUT)
+    date = DayField(label="日期", required=False, widget=DATE_INPUT)
     grade = forms.ChoiceField(
         label="事故等级", required=False, choices=[("", "（无：按县级追溯）"), *Grade.choices]
     )
-    since = forms.DateField(
+    since = DayField(
         label="隐患形成日期",
         required=False,
         widget=DATE_INPUT,
@@ -166,17 +167,17 @@ class CauseForm(forms.Form):
 class CorrectiveActionForm(forms.Form):
     description = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 2}))
     responsible = forms.CharField(label="责任单位/人", required=False, max_length=200)
-    due_on = forms.DateField(label="完成期限", required=False, widget=DATE_INPUT)
+    due_on = DayField(label="完成期限", required=False, widget=DATE_INPUT)
 
 
 class CompleteActionForm(forms.Form):
-    done_on = forms.DateField(label="完成日期", widget=DATE_INPUT, initial=timezone.localdate)
+    done_on = DayField(label="完成日期", widget=DATE_INPUT, initial=timezone.localdate)
 
 
 class EducationForm(forms.Form):
-    held_on = forms.DateField(label="日期", widget=DATE_INPUT, initial=timezone.localdate)
+    held_on = DayField(label="日期", widget=DATE_INPUT, initial=timezone.localdate)
     description = forms.CharField(label="警示教育内容", widget=forms.Textarea(attrs={"rows": 2}))
-    participants = forms.IntegerField(label="参加人数", min_value=0, initial=0)
+    participants = forms.IntegerField(label="参加人数", min_value=0)
 
 
 class AddSubjectForm(forms.Form):

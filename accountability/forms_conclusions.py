@@ -9,8 +9,10 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from responsibility.forms import DayField
 from responsibility.models import CadreAuthority, DutyType, Track
 from responsibility.permissions import Visibility
+from responsibility.validators import validate_clean_text
 
 from .forms import DATE_INPUT
 from .grading import INVESTIGATION_DAYS
@@ -67,15 +69,9 @@ class UnitProblemForm(forms.Form):
 
 
 class AppraisalForm(forms.Form):
-    start = forms.DateField(label="鉴定开始日期", widget=DATE_INPUT)
-    end = forms.DateField(label="鉴定结束日期", required=False, widget=DATE_INPUT, help_text="仍在进行的留空")
+    start = DayField(label="鉴定开始日期", widget=DATE_INPUT)
+    end = DayField(label="鉴定结束日期", required=False, widget=DATE_INPUT, help_text="仍在进行的留空")
     subject = forms.CharField(label="鉴定事项", required=False, max_length=300)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "鉴定结束日期不能早于开始日期")
-        return data
 
 
 class InvestigatorForm(forms.Form):
@@ -134,7 +130,7 @@ class InvestigationPeriodForm(forms.Form):
 
 
 class AppraisalEndForm(forms.Form):
-    end = forms.DateField(label="鉴定结束日期", widget=DATE_INPUT)
+    end = DayField(label="鉴定结束日期", widget=DATE_INPUT)
 
 
 def record_label(record) -> str:
@@ -150,14 +146,14 @@ class HandOverForm(forms.Form):
     records = forms.MultipleChoiceField(
         label="移交的责任人员", widget=forms.CheckboxSelectMultiple, help_text="只列认定负有责任的记录"
     )
-    handed_on = forms.DateField(label="移交日期", widget=DATE_INPUT)
+    handed_on = DayField(label="移交日期", widget=DATE_INPUT)
     authority = forms.ChoiceField(
         label="干部管理权限", required=False, choices=[("", "—"), *CadreAuthority.choices]
     )
     receiving_body = forms.CharField(
         label="接收机关", required=False, max_length=200, help_text="留空按干部管理权限确定纪检监察机关"
     )
-    decision_due = forms.DateField(
+    decision_due = DayField(
         label="处理结果反馈期限", required=False, widget=DATE_INPUT, help_text="留空为移交后 90 日"
     )
     note = forms.CharField(label="说明", required=False, max_length=5000)
@@ -191,7 +187,14 @@ class HandOverDecisionForm(forms.Form):
         choices=[("", "—")] + [(code, f"第{code}条 {name}") for code, name in CRIMINAL_ARTICLES.items()],
     )
     document_number = forms.CharField(label="决定文号", max_length=200)
-    decided_on = forms.DateField(label="决定日期", widget=DATE_INPUT)
+    decided_on = DayField(label="决定日期", widget=DATE_INPUT)
+    correction_reason = forms.CharField(
+        label="更正理由",
+        required=False,
+        max_length=5000,
+        validators=[validate_clean_text],
+        help_text="该人员已登记过处理结果的，再次登记即为更正，须写明理由",
+    )
 
     def __init__(self, *args, handover=None, **kwargs):
         kwargs.setdefault("prefix", f"h{handover.pk}" if handover is not None else None)
@@ -216,23 +219,37 @@ CARRIED_OUT = [("yes", "已落实"), ("no", "未落实")]
 
 
 def review_choices(actions, records) -> list[tuple[str, str]]:
-    """What the 回头看 evaluates: each 整改措施建议 and each measure of a standing finding (处理建议)."""
+    """What the 回头看 evaluates: each 整改措施建议 and each 处理建议 (a measure the finding proposed)
+    once, with the decision that came back from its hand-over beside it (not as a second item)."""
     items = [(f"action-{a.pk}", f"整改措施：{a.description[:40]}") for a in actions]
     for record in records:
         decision = record.current_decision
         if decision is None:
             continue
-        for measure in decision.measures.all():
+        measures = list(decision.measures.all())
+        decided = "；".join(
+            f"{measure_label(m.kind)}（{m.document_number}）" for m in measures if m.handover_id
+        )
+        beside = f"——处理结果：{decided}" if decided else ""
+        proposals = [m for m in measures if not m.handover_id]
+        for measure in proposals:
             items.append(
-                (f"measure-{measure.pk}", f"处理建议：{record_label(record)}，{measure_label(measure.kind)}")
+                (
+                    f"measure-{measure.pk}",
+                    f"处理建议：{record_label(record)}，{measure_label(measure.kind)}{beside}",
+                )
             )
+        if not proposals and decided:
+            # No proposal of its own: the decision that came back is what the 回头看 checks.
+            first = next(m for m in measures if m.handover_id)
+            items.append((f"measure-{first.pk}", f"处理结果：{record_label(record)}，{decided}"))
     return items
 
 
 class ReviewForm(forms.Form):
     """回头看 (安全生产法 Art 86), one item at a time; an undone item may open a follow-up record."""
 
-    reviewed_on = forms.DateField(label="评估日期", widget=DATE_INPUT)
+    reviewed_on = DayField(label="评估日期", widget=DATE_INPUT)
     item = forms.ChoiceField(label="评估事项")
     carried_out = forms.ChoiceField(label="是否落实", choices=CARRIED_OUT, widget=forms.RadioSelect)
     note = forms.CharField(label="评估说明", required=False, max_length=5000)
@@ -286,6 +303,12 @@ class ReviewForm(forms.Form):
             "position": data.get("position"),
             "person": data.get("person"),
         }
+
+
+class WithdrawForm(forms.Form):
+    """撤销 an entry of the case (corrections.py): the reason is required and kept."""
+
+    reason = forms.CharField(label="撤销理由", max_length=5000, validators=[validate_clean_text])
 
 
 MEASURE_KEY = re.compile(r"^measures\[\d+\]\.(\w+)$")

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from responsibility.forms import DayField
 from responsibility.models import Sector
 from responsibility.permissions import Role, Visibility
 
@@ -29,8 +30,8 @@ class HazardReportForm(forms.Form):
     unit = PickField(kind="units", label="所在车间/班组", required=False)
     level = forms.ChoiceField(label="等级", choices=HazardLevel.choices)
     source = forms.ChoiceField(label="来源", choices=HazardSource.choices, initial=HazardSource.SELF_CHECK)
-    found_on = forms.DateField(label="发现日期", widget=DATE_INPUT, initial=timezone.localdate)
-    deadline = forms.DateField(label="整改期限", widget=DATE_INPUT)
+    found_on = DayField(label="发现日期", widget=DATE_INPUT, initial=timezone.localdate)
+    deadline = DayField(label="整改期限", widget=DATE_INPUT)
 
     def __init__(self, *args, vis: Visibility, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,12 +88,12 @@ class SubmitForm(forms.Form):
 
 
 class ExtensionRequestForm(forms.Form):
-    requested_deadline = forms.DateField(label="申请延期至", widget=DATE_INPUT)
+    requested_deadline = DayField(label="申请延期至", widget=DATE_INPUT)
     reason = forms.CharField(label="延期理由", widget=TEXT, max_length=2000)
 
 
 class VerifyForm(forms.Form):
-    on = forms.DateField(label="销号日期", required=False, widget=DATE_INPUT, help_text="默认今日")
+    on = DayField(label="销号日期", required=False, widget=DATE_INPUT, help_text="默认今日")
     note = forms.CharField(label="核查意见", required=False, widget=TEXT, max_length=2000)
 
 
@@ -104,7 +105,7 @@ class ListingForm(forms.Form):
     """挂牌督办: a regulator lists in its own unit's name; 安委办 names the unit."""
 
     listing_unit = PickField(kind="units", label="挂牌督办单位")
-    due_on = forms.DateField(label="督办期限", widget=DATE_INPUT)
+    due_on = DayField(label="督办期限", widget=DATE_INPUT)
     document = forms.CharField(label="督办文号", required=False, max_length=200)
 
     def __init__(self, *args, vis: Visibility, **kwargs):

@@ -312,7 +312,9 @@ def case_conclusions(case: Case, records: list[AccountabilityRecord]) -> dict:
                 "records",
                 Prefetch(
                     "measures",
-                    queryset=Measure.objects.select_related("decision__record").order_by("decided_on", "id"),
+                    queryset=Measure.objects.select_related("decision__record", "recorded_by").order_by(
+                        "decided_on", "id"
+                    ),
                 ),
             ).order_by("handed_on", "id")
         ),

@@ -88,6 +88,11 @@ urlpatterns = [
     path("cases/<str:code>/period/", conclusions.case_investigation_period, name="case_investigation_period"),
     path("cases/<str:code>/review/", conclusions.case_review, name="case_review"),
     path("cases/<str:code>/dates/", timeline.case_report_dates, name="case_report_dates"),
+    path(
+        "cases/<str:code>/entries/<str:kind>/<int:pk>/withdraw/",
+        conclusions.case_entry_withdraw,
+        name="case_entry_withdraw",
+    ),
     path("cases/<str:code>/records/<int:pk>/", records.record_detail, name="record_detail"),
     path("cases/<str:code>/report/", records.case_report, name="case_report"),
     path("cases/<str:code>/report.docx", records.case_report_docx, name="case_report_docx"),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .chain import REACH_BY_GRADE, EventScope, Link, resolve_chain, track_label
+from .forms import DayField
 from .models import Duty, DutyType, Inspection, Permit, Person, Position, Sector, Unit
 
 # Labels for the grades resolve_chain understands (§3.5); the values are REACH_BY_GRADE's keys.
@@ -32,7 +33,7 @@ assert set(GRADE_LABELS) == {g for g in REACH_BY_GRADE if g}
 
 class ChainForm(forms.Form):
     sector = forms.ChoiceField(label="行业领域")
-    date = forms.DateField(
+    date = DayField(
         label="日期",
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

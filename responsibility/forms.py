@@ -5,6 +5,15 @@ from __future__ import annotations
 from django import forms
 
 from .models import RegionLevel, Track
+from .validators import validate_day
+
+
+class DayField(forms.DateField):
+    """A day within the product's calendar: the page forms' twin of the API's DayField (one bound,
+    responsibility.validators), so a form never accepts a date the API refuses."""
+
+    default_validators = [validate_day]
+
 
 TRACK_CHOICES = [
     (Track.SUPERVISION, "监管责任（党政、属地、主管、监管）"),
@@ -15,7 +24,7 @@ TRACK_CHOICES = [
 
 class MatrixForm(forms.Form):
     region = forms.ChoiceField(label="区划")
-    date = forms.DateField(
+    date = DayField(
         label="日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     track = forms.ChoiceField(label="责任", choices=TRACK_CHOICES, required=False)

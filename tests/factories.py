@@ -201,3 +201,24 @@ class CertificationFactory(DjangoModelFactory):
         if create and extracted:
             for order, position in enumerate(extracted):
                 CertificationSigner.objects.create(certification=self, position=position, order=order)
+
+
+def opened_on(case, day: dt.date):
+    """The case as opened on `day` (a case recorded after the fact): the first bound of its timeline
+    (accountability/cases/timeline.py), so hand-overs dated from then on are plausible."""
+    from accountability.models import Case
+    from responsibility.validators import CHINA
+
+    opened_at = dt.datetime.combine(day, dt.time(9), tzinfo=CHINA)
+    Case.objects.filter(pk=case.pk).update(opened_at=opened_at)
+    case.opened_at = opened_at
+    return case
+
+
+def replied(case, *, submitted: dt.date, reply: dt.date):
+    """The case's report submitted and replied to (批复), so its 回头看 may be recorded."""
+    from accountability.models import Case
+
+    Case.objects.filter(pk=case.pk).update(report_submitted_on=submitted, reply_on=reply)
+    case.report_submitted_on, case.reply_on = submitted, reply
+    return case

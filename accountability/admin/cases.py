@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,6 +18,7 @@ from ..cases import (
     extend_investigation,
     record_cause,
     record_education,
+    timeline,
 )
 from ..cases.work import check_investigation_extension
 from ..models import (
@@ -90,6 +91,14 @@ class CorrectiveActionForm(forms.ModelForm):
             raise ValidationError("该整改措施已确认完成")
         return done_on
 
+    def clean(self):
+        data = super().clean()
+        if not self.errors:  # the case's timeline (cases/timeline.py), as the page and the API
+            timeline.check_action_due(self.instance.case, due_on=data.get("due_on"))
+            if data.get("done_on") and data["done_on"] != self.instance.done_on:
+                timeline.check_action_done(self.instance.case, done_on=data["done_on"])
+        return data
+
 
 class CorrectiveActionInline(_OpenCaseInlineMixin, admin.TabularInline):
     model = CorrectiveAction
@@ -99,8 +108,23 @@ class CorrectiveActionInline(_OpenCaseInlineMixin, admin.TabularInline):
     verbose_name_plural = "整改措施（四不放过：整改措施落实）"
 
 
+class EducationForm(forms.ModelForm):
+    class Meta:
+        model = EducationActivity
+        fields = ("held_on", "description", "participants")
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            timeline.check_education(
+                self.instance.case, held_on=data.get("held_on"), participants=data.get("participants")
+            )
+        return data
+
+
 class EducationInline(_OpenCaseInlineMixin, admin.TabularInline):
     model = EducationActivity
+    form = EducationForm
     fields = ("held_on", "description", "participants", "recorded_by")
     readonly_fields = ("recorded_by",)
     verbose_name_plural = "警示教育（四不放过：有关人员受到教育）"
@@ -128,6 +152,17 @@ class CaseForm(forms.ModelForm):
             except ValidationError as exc:
                 raise ValidationError(exc.message_dict["days"]) from None
         return days
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            timeline.check_report_dates(
+                self.instance,
+                report_submitted_on=data.get("report_submitted_on"),
+                reply_on=data.get("reply_on"),
+                review_done_on=data.get("review_done_on"),
+            )
+        return data
 
     def clean_cause(self):
         cause = self.cleaned_data["cause"].strip()
@@ -182,7 +217,11 @@ class CaseAdmin(SimpleHistoryAdmin):
     actions = ("close_action",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_records=Count("records"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_records=Count("records", filter=Q(records__withdrawn_at__isnull=True)))
+        )
 
     def has_add_permission(self, request):
         return False

@@ -27,6 +27,13 @@ from .conclusions import (
     set_investigation_period,
     set_unit_problems,
 )
+from .corrections import (
+    KIND_LABELS,
+    KINDS,
+    correct_entry,
+    entry_of,
+    withdraw_entry,
+)
 from .findings import (
     PUBLIC_KINDS,
     amend_finding,
@@ -58,6 +65,8 @@ __all__ = [
     "CaseNotClosable",
     "EDUCATION",
     "HANDOVER_DECISION_DAYS",
+    "KINDS",
+    "KIND_LABELS",
     "MEASURES",
     "OpenedCase",
     "PEOPLE",
@@ -72,6 +81,8 @@ __all__ = [
     "close_case",
     "closing_blockers",
     "complete_corrective_action",
+    "correct_entry",
+    "entry_of",
     "end_appraisal_period",
     "extend_case_to_grade",
     "extend_investigation",
@@ -92,4 +103,5 @@ __all__ = [
     "set_unit_problems",
     "subject_kind",
     "withdraw_investigator",
+    "withdraw_entry",
 ]

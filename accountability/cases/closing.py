@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ..models import (
@@ -39,7 +39,7 @@ def closing_blockers(case: Case) -> list[tuple[str, str]]:
         d["record_id"]: d
         for d in Decision.objects.current()
         .filter(record__case=case)
-        .annotate(n_measures=Count("measures"))
+        .annotate(n_measures=Count("measures", filter=Q(measures__withdrawn_at__isnull=True)))
         .values("record_id", "finding", "n_measures", "no_measure_reason")
     }
     undecided = [snap for rid, snap in records if rid not in current]

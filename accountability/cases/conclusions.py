@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from responsibility.models import CadreAuthority, Unit
 
-from ..alerts import check_review
+from ..alerts import check_review as alert_on_review
 from ..grading import INVESTIGATION_DAYS
 from ..models import (
     WITH_CATEGORY,
@@ -32,8 +32,10 @@ from ..models import (
     UnitProblem,
 )
 from ..selectors import AUTHORITY_BODY
+from .corrections import mark_withdrawn, sync_handover_completion
 from .findings import _clean_measure, _require_open
 from .opening import add_subject
+from .timeline import check_appraisal, check_handover, check_handover_decision, check_review
 
 _UNSET = object()
 
@@ -110,10 +112,7 @@ def add_appraisal_period(
     """Art 27: technical appraisal time does not count; its days move the investigation due date."""
     if case.accident_id is None:
         raise ValidationError({"start": "只有事故调查有法定调查期限"})
-    if start < case.event_day:
-        raise ValidationError({"start": "鉴定开始日期不能早于事发日"})
-    if end is not None and end < start:
-        raise ValidationError({"end": "鉴定结束日期不能早于开始日期"})
+    check_appraisal(case, start=start, end=end)
     with transaction.atomic():
         _require_open(case)
         for other in case.appraisal_periods.all():
@@ -180,9 +179,8 @@ def hand_over(
     receiving_body = (receiving_body or "").strip() or AUTHORITY_BODY.get(authority, "")
     if not receiving_body:
         raise ValidationError({"receiving_body": "须写明接收机关"})
+    check_handover(case, handed_on=handed_on, decision_due=decision_due)
     decision_due = decision_due or handed_on + dt.timedelta(days=HANDOVER_DECISION_DAYS)
-    if decision_due < handed_on:
-        raise ValidationError({"decision_due": "反馈期限不能早于移交日期"})
     with transaction.atomic():
         _require_open(case)
         current = {
@@ -194,6 +192,14 @@ def hand_over(
             decision = current.get(record.pk)
             if decision is None or decision.finding != Finding.RESPONSIBLE:
                 raise ValidationError({"records": f"{record}：只有认定负有责任的记录才能移交处理"})
+            first = HandOver.objects.filter(case=case, receiving_body=receiving_body, records=record).first()
+            if first is not None:
+                raise ValidationError(
+                    {
+                        "records": f"{record} 已于 {first.handed_on} 移交{first.receiving_body}（移交 #{first.pk}），"
+                        "不能重复移交；移交有误的，请撤销或更正该移交"
+                    }
+                )
         handover = HandOver.objects.create(
             case=case,
             receiving_body=receiving_body,
@@ -201,6 +207,7 @@ def hand_over(
             handed_on=handed_on,
             decision_due=decision_due,
             note=note.strip(),
+            recorded_by=by,
         )
         handover.records.set(records)
     return handover
@@ -213,14 +220,16 @@ def record_handover_decision(
     measure: dict,
     document_number: str,
     decided_on: dt.date,
+    correction_reason: str = "",
     by=None,
 ) -> Measure:
-    """The decision that came back: a measure on the record's standing finding, with its document number."""
+    """The decision that came back: a measure on the record's standing finding, with its document number
+    and who entered it. A second decision on the same hand-over for the same record corrects the first
+    (decided records are amended, not edited): it needs a reason, and the first stays, withdrawn."""
     document_number = (document_number or "").strip()
     if not document_number:
         raise ValidationError({"document_number": "须写明决定文号"})
-    if decided_on < handover.handed_on:
-        raise ValidationError({"decided_on": "决定日期不能早于移交日期"})
+    check_handover_decision(handover, decided_on=decided_on)
     with transaction.atomic():
         _require_open(handover.case)
         if not handover.records.filter(pk=record.pk).exists():
@@ -229,19 +238,25 @@ def record_handover_decision(
         if decision is None or decision.finding != Finding.RESPONSIBLE:
             raise ValidationError({"record": "该记录现行认定不是负有责任，不能登记处理结果"})
         cleaned = _clean_measure(record, 0, measure)
+        previous = Measure.objects.filter(handover=handover, decision__record=record).first()
+        if previous is not None:
+            correction_reason = (correction_reason or "").strip()
+            if not correction_reason:
+                raise ValidationError(
+                    {
+                        "correction_reason": f"{record} 的处理结果已登记（{previous.document_number}，"
+                        f"{previous.decided_on}）；再次登记即为更正，须写明更正理由"
+                    }
+                )
+            mark_withdrawn(previous, reason=correction_reason, by=by)
         cleaned.decision = decision
         cleaned.handover = handover
         cleaned.document_number = document_number
         cleaned.decided_on = decided_on
+        cleaned.recorded_by = by
+        cleaned.replaces = previous
         cleaned.save()
-        answered = set(
-            Measure.objects.filter(handover=handover, decision__amended_by__isnull=True).values_list(
-                "decision__record_id", flat=True
-            )
-        )
-        if set(handover.records.values_list("pk", flat=True)) <= answered:
-            handover.completed_on = decided_on
-            handover.save(update_fields=["completed_on"])
+        sync_handover_completion(handover)
     return cleaned
 
 
@@ -266,6 +281,7 @@ def record_review(
         raise ValidationError({"entries": "回头看须逐项评估整改措施建议和处理建议"})
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        check_review(locked, reviewed_on=reviewed_on)
         items = []
         undone = [e for e in entries if not e.carried_out]
         if undone and locked.state == CaseState.CLOSED:
@@ -313,6 +329,6 @@ def record_review(
         locked.review_done_on = reviewed_on
         locked.save(update_fields=["review_done_on"])
         if undone:
-            check_review(reviewed_on)  # 回头看 to 问责: what is undone names who was to carry it out
+            alert_on_review(reviewed_on)  # 回头看 to 问责: what is undone names who was to carry it out
     case.state, case.review_done_on = locked.state, reviewed_on
     return items

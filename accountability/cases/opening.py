@@ -340,9 +340,12 @@ def add_subject(
     subject_type = SubjectType.ENTITY if entity else _subject_type(unit, position, person)
     with transaction.atomic():
         _require_open(case)
-        if case.records.filter(
-            track=track, unit_code=key[1], position_code=key[2], person_code=key[3]
-        ).exists():
+        same = case.records.filter(track=track, unit_code=key[1], position_code=key[2], person_code=key[3])
+        # 回头看 may hold a subject of the case to account again: a new record in its own round.
+        if origin == RecordOrigin.REVIEW:
+            if same.filter(origin=RecordOrigin.REVIEW).exists():
+                raise ValidationError({"person": "该责任主体已在回头看中追责"})
+        elif same.exclude(origin=RecordOrigin.REVIEW).exists():
             raise ValidationError({"person": "该责任主体已在本案中"})
         record = AccountabilityRecord(
             case=case,

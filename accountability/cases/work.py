@@ -15,6 +15,7 @@ from ..models import (
     EducationActivity,
 )
 from .findings import _require_open
+from .timeline import check_action_done, check_action_due, check_education
 
 
 def record_cause(*, case: Case, cause: str, by=None) -> Case:
@@ -35,6 +36,7 @@ def add_corrective_action(
 ) -> CorrectiveAction:
     if not description.strip():
         raise ValidationError({"description": "整改措施不能为空"})
+    check_action_due(case, due_on=due_on)
     with transaction.atomic():
         _require_open(case)
         return CorrectiveAction.objects.create(
@@ -43,6 +45,7 @@ def add_corrective_action(
 
 
 def complete_corrective_action(*, action: CorrectiveAction, done_on: dt.date, by=None) -> CorrectiveAction:
+    check_action_done(action.case, done_on=done_on)
     with transaction.atomic():
         _require_open(action.case)
         locked = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
@@ -58,6 +61,7 @@ def complete_corrective_action(*, action: CorrectiveAction, done_on: dt.date, by
 def record_education(*, case: Case, held_on: dt.date, description: str, participants: int = 0, by=None):
     if not description.strip():
         raise ValidationError({"description": "警示教育内容不能为空"})
+    check_education(case, held_on=held_on, participants=participants)
     with transaction.atomic():
         _require_open(case)
         return EducationActivity.objects.create(

@@ -20,6 +20,7 @@ from responsibility.validators import (
 
 from ..grading import Grade, investigation_due, reply_due, review_due
 from .accidents import Accident
+from .corrections import Correctable
 from .govfindings import GovFinding
 from .hazards import Hazard
 
@@ -197,7 +198,7 @@ class Case(models.Model):
         return review_due(self.reply_on) if self.reply_on else None
 
 
-class CorrectiveAction(models.Model):
+class CorrectiveAction(Correctable):
     """四不放过 (3): a rectification measure the case requires, done or not."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="corrective_actions")
@@ -208,6 +209,10 @@ class CorrectiveAction(models.Model):
     verified_by = models.ForeignKey(
         "auth.User", verbose_name="核查人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    recorded_by = models.ForeignKey(
+        "auth.User", verbose_name="录入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("录入时间", default=timezone.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -223,7 +228,7 @@ class CorrectiveAction(models.Model):
         return self.done_on is not None
 
 
-class EducationActivity(models.Model):
+class EducationActivity(Correctable):
     """四不放过 (4): warning education of the people concerned."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="education")
@@ -244,14 +249,19 @@ class EducationActivity(models.Model):
         return f"{self.held_on} {self.description[:30]}"
 
 
-class AppraisalPeriod(models.Model):
+class AppraisalPeriod(Correctable):
     """493号令 Art 27: technical appraisal time does not count towards the investigation period."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appraisal_periods")
-    start = models.DateField("鉴定开始日期")
-    end = models.DateField("鉴定结束日期", null=True, blank=True, help_text="留空表示鉴定仍在进行")
+    start = models.DateField("鉴定开始日期", validators=[validate_day])
+    end = models.DateField(
+        "鉴定结束日期", null=True, blank=True, validators=[validate_day], help_text="留空表示鉴定仍在进行"
+    )
     subject = models.CharField("鉴定事项", max_length=300, blank=True)
-
+    recorded_by = models.ForeignKey(
+        "auth.User", verbose_name="录入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("录入时间", default=timezone.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -293,7 +303,7 @@ class UnitProblem(models.Model):
         return f"{self.unit}: {self.problems[:30]}"
 
 
-class HandOver(models.Model):
+class HandOver(Correctable):
     """问题线索移交: records handed to a body (by cadre authority), and when its decision is due back."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="handovers")
@@ -302,10 +312,14 @@ class HandOver(models.Model):
     )
     receiving_body = models.CharField("接收机关", max_length=200)
     authority = models.CharField("干部管理权限", max_length=12, choices=CadreAuthority.choices, blank=True)
-    handed_on = models.DateField("移交日期")
-    decision_due = models.DateField("处理结果反馈期限")
-    completed_on = models.DateField("处理结果全部反馈日期", null=True, blank=True)
+    handed_on = models.DateField("移交日期", validators=[validate_day])
+    decision_due = models.DateField("处理结果反馈期限", validators=[validate_day])
+    completed_on = models.DateField("处理结果全部反馈日期", null=True, blank=True, validators=[validate_day])
     note = models.TextField("说明", blank=True)
+    recorded_by = models.ForeignKey(
+        "auth.User", verbose_name="录入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("录入时间", default=timezone.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -331,7 +345,7 @@ class ReviewItem(models.Model):
     """回头看 (安全生产法 Art 86): per 整改措施建议 and per 处理建议, whether it was carried out."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="review_items")
-    reviewed_on = models.DateField("评估日期")
+    reviewed_on = models.DateField("评估日期", validators=[validate_day])
     corrective_action = models.ForeignKey(
         CorrectiveAction, null=True, blank=True, on_delete=models.PROTECT, related_name="review_items"
     )

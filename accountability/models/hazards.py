@@ -303,7 +303,7 @@ class ExtensionRequest(models.Model):
     """A request to move a hazard's deadline; the deadline before it is kept on the row."""
 
     hazard = models.ForeignKey(Hazard, on_delete=models.PROTECT, related_name="extensions")
-    previous_deadline = models.DateField("原整改期限")
+    previous_deadline = models.DateField("原整改期限", validators=[validate_day])
     requested_deadline = models.DateField("申请延期至", validators=[validate_day])
     reason = models.TextField("延期理由")
     requested_at = models.DateTimeField("申请时间", default=timezone.now)

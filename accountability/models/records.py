@@ -14,10 +14,12 @@ from responsibility.models import (
     Position,
     Unit,
 )
+from responsibility.validators import validate_day
 
 from ..measures import channel_of, label_of
 from ..measures import choices as measure_choices
 from .cases import Case
+from .corrections import Correctable
 
 
 class Finding(models.TextChoices):
@@ -60,7 +62,7 @@ class SubjectType(models.TextChoices):
     ENTITY = "entity", "单位责任"
 
 
-class AccountabilityRecord(models.Model):
+class AccountabilityRecord(Correctable):
     """One subject (unit, position, person) of a case, with its duty types and a snapshot as of the event day."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="records")
@@ -102,9 +104,17 @@ class AccountabilityRecord(models.Model):
         verbose_name_plural = "责任认定记录"
         ordering = ["case", "order", "id"]
         constraints = [
+            # A withdrawn subject (added by mistake) does not stop the right one being added; a
+            # 回头看 holds a subject to account again in its own round, the earlier record kept as it was.
             models.UniqueConstraint(
                 fields=["case", "track", "unit_code", "position_code", "person_code"],
+                condition=Q(withdrawn_at__isnull=True) & ~Q(origin="review"),
                 name="record_one_per_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "track", "unit_code", "position_code", "person_code"],
+                condition=Q(withdrawn_at__isnull=True, origin="review"),
+                name="record_one_per_subject_in_review",
             ),
             models.CheckConstraint(
                 condition=Q(origin="chain") | ~Q(added_reason=""),
@@ -250,7 +260,7 @@ class Decision(models.Model):
         super().save(*args, **kwargs)
 
 
-class Measure(models.Model):
+class Measure(Correctable):
     """An accountability measure attached to a decision (kinds and statutory ranges: accountability/measures.py)."""
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="measures")
@@ -271,7 +281,12 @@ class Measure(models.Model):
         related_name="measures",
     )
     document_number = models.CharField("决定文号", max_length=200, blank=True)
-    decided_on = models.DateField("决定日期", null=True, blank=True)
+    decided_on = models.DateField("决定日期", null=True, blank=True, validators=[validate_day])
+    # Who entered it: a decision that came back is entered by the inspector, not the original finder.
+    recorded_by = models.ForeignKey(
+        "auth.User", verbose_name="录入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("录入时间", default=timezone.now)
 
     class Meta:
         verbose_name = "处理措施"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -45,6 +45,7 @@ from ..models import (
 from ..money import yuan_text
 from ..selectors import case_records, records_by_track
 from ..team_checks import case_deadlines
+from ..withdrawals import case_withdrawals
 from .common import (
     _today,
     visible_accidents,
@@ -78,7 +79,7 @@ def case_list(request):
     if state in CaseState.values:
         qs = qs.filter(state=state)
     qs = text_search(qs, request, "code", "title", "accident__code", "hazard__code")
-    qs = qs.annotate(n_records=Count("records"))
+    qs = qs.annotate(n_records=Count("records", filter=Q(records__withdrawn_at__isnull=True)))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     today = _today()
     for case in page:
@@ -209,6 +210,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         # 回头看 comes a year after the 批复, on a closed case too (views/conclusions.py).
         "may_review": may(vis, "case", "write"),
         "bound_forms": bound,
+        "withdrawals": case_withdrawals(case),
     }
     return render_page(request, "accountability/case_workbench.html", context, status=status)
 

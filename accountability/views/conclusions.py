@@ -8,9 +8,12 @@ redirects to the workbench (post/redirect/get), a refusal re-renders it with the
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from responsibility.access import page
@@ -29,6 +32,7 @@ from ..forms_conclusions import (
     NatureCausesForm,
     ReviewForm,
     UnitProblemForm,
+    WithdrawForm,
     review_choices,
     show_service_errors,
 )
@@ -178,6 +182,7 @@ def case_handover_decision(request, code, pk):
             measure=form.measure(),
             document_number=data["document_number"],
             decided_on=data["decided_on"],
+            correction_reason=data["correction_reason"],
             by=request.user,
         )
 
@@ -250,3 +255,36 @@ def case_investigation_period(request, code):
 
     form = InvestigationPeriodForm(request.POST)
     return _submit(request, case, vis, form, "period_form", write, "已登记国务院确定的调查期限", "#team")
+
+
+# Where each kind of entry sits on the workbench.
+ENTRY_ANCHORS = {
+    "handover": "#handovers",
+    "decision": "#handovers",
+    "appraisal": "#appraisal",
+    "education": "#education",
+    "action": "#actions",
+    "subject": "#records",
+}
+
+
+@page("case", "write")
+@require_POST
+def case_entry_withdraw(request, code, kind, pk):
+    """撤销 an entry with the reason (the same service as the API's); it stays on the page, struck through."""
+    vis, case = _post_case(request, code)
+    entry = case_services.entry_of(case, kind, pk)
+    if entry is None:
+        raise Http404
+    anchor = ENTRY_ANCHORS[kind]
+    form = WithdrawForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([m for ms in form.errors.values() for m in ms])
+        with transaction.atomic():
+            case_services.withdraw_entry(entry=entry, reason=form.cleaned_data["reason"], by=request.user)
+    except ValidationError as exc:
+        # Post/redirect/get as the closing refusal: the message is shown once above the workbench.
+        messages.error(request, f"不能撤销该{case_services.KIND_LABELS[kind]}：{'；'.join(exc.messages)}")
+        return redirect(reverse("accountability:case_workbench", args=[case.code]) + anchor)
+    return _done(request, case, f"已撤销该{case_services.KIND_LABELS[kind]}", anchor)

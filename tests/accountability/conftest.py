@@ -10,6 +10,7 @@ from django.db import transaction
 from accountability.cases import open_case
 from accountability.models import Accident, Hazard
 from tests.conftest import DEMO_FILE
+from tests.factories import opened_on
 
 # The worked example's overdue hazard H1 (deadline 2024-05-31) is judged on a fixed day, not today.
 AFTER_H1_DEADLINE = dt.date(2024, 6, 3)
@@ -45,7 +46,8 @@ def accident(demo_county):
 
 @pytest.fixture
 def case(accident):
-    return open_case(accident=accident).case
+    # Opened the day after the accident, so the 2024 dates the tests record fall inside its timeline.
+    return opened_on(open_case(accident=accident).case, dt.date(2024, 2, 27))
 
 
 @pytest.fixture

@@ -150,7 +150,9 @@ def test_a_closed_case_refuses_further_findings_even_through_a_stale_copy(case):
     with pytest.raises(ValidationError, match="已结案"):
         add_corrective_action(case=decided_earlier, description="新措施")
     with pytest.raises(ValidationError, match="已结案"):
-        record_education(case=decided_earlier, held_on=dt.date(2024, 6, 1), description="再教育")
+        record_education(
+            case=decided_earlier, held_on=dt.date(2024, 6, 1), description="再教育", participants=30
+        )
     with pytest.raises(ValidationError, match="已结案"):
         add_subject(
             case=decided_earlier,

@@ -32,6 +32,7 @@ from accountability.models import Case, CaseState, Decision, ReminderKind, Remin
 from accountability.reminders.due import SELECTORS
 from accountability.reminders.rules import ensure_default_rules
 from responsibility.models import Position, Unit
+from tests.factories import replied
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def test_a_deceased_subject_is_decided_without_measures_and_counts_as_dealt_with
     record_conclusions(case=case, direct_cause="塔吊附着螺栓松动")
     add_corrective_action(case=case, description="塔吊专项排查")
     complete_corrective_action(action=case.corrective_actions.get(), done_on=dt.date(2024, 5, 1))
-    record_education(case=case, held_on=dt.date(2024, 5, 10), description="警示教育")
+    record_education(case=case, held_on=dt.date(2024, 5, 10), description="警示教育", participants=30)
     assert close_case(case=case).state == CaseState.CLOSED
 
 
@@ -230,7 +231,7 @@ def _close(case):
     record_conclusions(case=case, nature="liability", direct_cause="直接原因", indirect_cause="间接原因")
     action = add_corrective_action(case=case, description="塔吊专项排查")
     complete_corrective_action(action=action, done_on=dt.date(2024, 5, 1))
-    record_education(case=case, held_on=dt.date(2024, 5, 10), description="警示教育")
+    record_education(case=case, held_on=dt.date(2024, 5, 10), description="警示教育", participants=30)
     return close_case(case=case)
 
 
@@ -242,6 +243,7 @@ def test_the_look_back_reopens_the_case_for_what_is_undone_and_it_closes_again(c
         measures=[{"kind": "principal_fine", "amount_yuan": 9}],
     )
     assert _close(case).state == CaseState.CLOSED
+    replied(case, submitted=dt.date(2024, 4, 20), reply=dt.date(2024, 5, 20))
     action = case.corrective_actions.get()
     # The body that should have collected the fine; not a subject of the case so far.
     township = (

@@ -18,6 +18,7 @@ from accountability.report import ANNEX, HEADINGS
 from responsibility.models import Position, Unit
 from tests.api.conftest import token_client
 from tests.conftest import OLD_HOUSE_FILE
+from tests.factories import opened_on
 
 CASE = "CASE-A-A0429"
 # 干部管理权限 of the posts (set in the matrix before the case opens; the snapshot keeps it).
@@ -74,6 +75,9 @@ def replay(client) -> dict:
     for code, authority in AUTHORITIES.items():
         Position.objects.filter(code=code).update(authority=authority)
     opened = api(client, "post", "/api/v1/cases/open/", {"accident": "A0429"}, expect=201)
+    # Recorded after the fact: the case was opened the day of the accident (its timeline's first bound).
+    case = Case.objects.get(code=opened["code"])
+    opened_on(case, case.event_day)
     base = f"/api/v1/cases/{opened['code']}"
     figures = {"due_opened": opened["investigation_due"]}
 

@@ -219,8 +219,10 @@ def cases_closable():
     for case in Case.objects.all():
         case_services.record_cause(case=case, cause="附着装置螺栓松动未整改")
         action = case_services.add_corrective_action(case=case, description="全面排查塔吊附着")
-        case_services.complete_corrective_action(action=action, done_on=dt.date(2024, 4, 1))
-        case_services.record_education(case=case, held_on=dt.date(2024, 4, 2), description="警示教育大会")
+        case_services.complete_corrective_action(action=action, done_on=case.event_day)
+        case_services.record_education(
+            case=case, held_on=case.event_day, description="警示教育大会", participants=60
+        )
 
 
 # ---- request bodies (role, code of the object or reference) ----------------------------------------------
@@ -551,6 +553,16 @@ CALLS = [
         "cases-handover-decision",
         "post",
         "/api/v1/cases/{code}/handovers/{handover_id}/decisions/",
+        "case",
+        INSPECTOR,
+        None,
+        body=const({}),
+        prepare=cases_with_a_period_and_a_handover,
+    ),
+    Call(
+        "cases-withdraw-entry",
+        "post",
+        "/api/v1/cases/{code}/entries/handover/{handover_id}/withdraw/",
         "case",
         INSPECTOR,
         None,

@@ -69,7 +69,11 @@ def test_a_case_closes_once_the_four_conditions_hold(shared_world, db):
         post(client, f"/api/v1/records/{record['id']}/finding/", {"finding": "not_responsible"})
     action = post(client, f"{case}/corrective-actions/", {"description": "增设减速带"}).json()
     post(client, f"{case}/corrective-actions/{action['id']}/complete/", {"done_on": "2024-05-01"})
-    post(client, f"{case}/education/", {"held_on": "2024-05-02", "description": "交通安全警示教育"})
+    post(
+        client,
+        f"{case}/education/",
+        {"held_on": "2024-05-02", "description": "交通安全警示教育", "participants": 40},
+    )
     assert client.get(f"{case}/").json()["closing_blockers"] == []
     closed = post(client, f"{case}/close/")
     assert closed.status_code == 200

@@ -3,18 +3,21 @@ causes of “2·26” on the workbench, hands a responsible official over to the
 authority and records the decision that comes back; the printable 调查报告 then carries each in its
 own section, in DOMAIN.md's order, in black Chinese type. A screenshot goes to artifacts/screenshots/."""
 
+import datetime as dt
 import re
 
 from accountability import cases
 from accountability.models import Accident
 from accountability.report import ANNEX, HEADINGS
 from responsibility.models import Position
+from tests.factories import opened_on
 from tests.pages.test_browser import SCREENSHOTS, browser, log_in, site  # noqa: F401
 
 
 def test_nature_causes_and_a_hand_over_recorded_on_the_workbench_appear_in_the_report(site, browser):  # noqa: F811
     Position.objects.filter(code="d_vhead_build").update(authority="county")
     case = cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    opened_on(case, dt.date(2024, 2, 27))  # recorded after the fact: the 2024 dates fall in its timeline
     official = case.records.get(position_code="d_vhead_build")
     cases.record_finding(record=official, finding="responsible", category="important_leadership")
 
@@ -43,7 +46,7 @@ def test_nature_causes_and_a_hand_over_recorded_on_the_workbench_appear_in_the_r
     assert "县纪委监委" in row.inner_text() and "待反馈" in row.inner_text()
 
     # The decision that comes back: the measure and its document number.
-    row.locator("summary").click()
+    row.locator("summary", has_text="登记处理结果").click()
     row.locator("select[name$='-record']").select_option(str(official.pk))
     row.locator("select[name$='-kind']").select_option("gov_demerit")
     row.locator("input[name$='-document_number']").fill("县纪发〔2024〕12号")

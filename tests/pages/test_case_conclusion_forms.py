@@ -27,6 +27,7 @@ from accountability.models import (
 )
 from responsibility.models import Region, Unit
 from responsibility.permissions import INSPECT_REGION, Role, ensure_role_groups
+from tests.factories import opened_on, replied
 
 CODE = "CASE-A-A0226"
 
@@ -41,7 +42,8 @@ def workbench():
 
 @pytest.fixture
 def case(demo_users):
-    return cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    case = cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    return opened_on(case, dt.date(2024, 2, 27))
 
 
 @pytest.fixture
@@ -182,11 +184,12 @@ def test_an_appraisal_period_moves_the_due_date_and_bad_dates_are_refused(login,
     assert period.end is None
     # Before the event day: the service's refusal on `start`; an end before the start: on `end`.
     field_error(
-        inspector.post(url("case_appraisal_add"), {"start": "2024-01-01"}), "鉴定开始日期不能早于事发日"
+        inspector.post(url("case_appraisal_add"), {"start": "2024-01-01"}),
+        "鉴定开始日期（2024-01-01）不能早于事发日（2024-02-26）",
     )
     field_error(
         inspector.post(url("case_appraisal_add"), {"start": "2024-05-01", "end": "2024-04-01"}),
-        "鉴定结束日期不能早于开始日期",
+        "鉴定结束日期（2024-04-01）不能早于鉴定开始日期（2024-05-01）",
     )
     field_error(inspector.post(url("case_appraisal_add"), {"start": "2024-13-45"}), "输入一个有效的日期")
     assert AppraisalPeriod.objects.filter(case=case).count() == 1
@@ -263,7 +266,7 @@ def test_bad_hand_overs_and_decisions_are_field_errors_and_write_nothing(inspect
                 "decision_due": "2024-03-01",
             },
         ),
-        "反馈期限不能早于移交日期",
+        "处理结果反馈期限（2024-03-01）不能早于移交日期（2024-04-01）",
     )
     assert not HandOver.objects.exists()
     handover = cases.hand_over(case=case, records=[vhead], handed_on=dt.date(2024, 4, 1), authority="county")
@@ -284,7 +287,7 @@ def test_bad_hand_overs_and_decisions_are_field_errors_and_write_nothing(inspect
     )
     field_error(
         inspector.post(url("case_handover_decision", handover.pk), {**good, p + "decided_on": "2024-03-01"}),
-        "决定日期不能早于移交日期",
+        "决定日期（2024-03-01）不能早于移交日期（2024-04-01）",
     )
     field_error(
         inspector.post(url("case_handover_decision", handover.pk), {**good, p + "document_number": ""}),
@@ -325,6 +328,7 @@ def test_hand_overs_are_refused_to_other_roles_and_out_of_scope(login, outsider,
 def test_the_review_records_an_item_and_an_undone_one_opens_a_follow_up_record(
     login, outsider, inspector, case
 ):
+    replied(case, submitted=dt.date(2024, 4, 20), reply=dt.date(2024, 5, 20))
     action = cases.add_corrective_action(case=case, description="全面排查塔吊附着装置")
     done = {"reviewed_on": "2025-06-01", "item": f"action-{action.pk}", "carried_out": "yes"}
     assert inspector.post(url("case_review"), done).status_code == 302
@@ -350,6 +354,7 @@ def test_the_review_records_an_item_and_an_undone_one_opens_a_follow_up_record(
 
 
 def test_bad_review_entries_are_field_errors_and_write_nothing(login, outsider, inspector, case):
+    replied(case, submitted=dt.date(2024, 4, 20), reply=dt.date(2024, 5, 20))
     action = cases.add_corrective_action(case=case, description="全面排查塔吊附着装置")
     base = {"reviewed_on": "2025-06-01", "item": f"action-{action.pk}", "carried_out": "no"}
     field_error(inspector.post(url("case_review"), {**base, "carried_out": "maybe"}), "选择一个有效的选项")
@@ -369,7 +374,19 @@ def test_bad_review_entries_are_field_errors_and_write_nothing(login, outsider, 
         ),
         "已落实的事项不增列追责记录",
     )
-    # A subject already in the case: add_subject's refusal on the person field, and the whole review undone.
+    # A subject already held to account in this 回头看 (a subject of the case may be, once per round):
+    # add_subject's refusal on the person field, and the whole review undone.
+    em_dir = case.records.get(position_code="d_em_dir")
+    cases.add_subject(
+        case=case,
+        track="supervision",
+        types=["supervisory"],
+        unit=em_dir.unit,
+        position=em_dir.position,
+        person=em_dir.person,
+        reason="回头看：应急局局长未督促整改",
+        origin="review",
+    )
     field_error(
         inspector.post(
             url("case_review"),
@@ -383,7 +400,7 @@ def test_bad_review_entries_are_field_errors_and_write_nothing(login, outsider, 
                 "person": "p14",
             },
         ),
-        "该责任主体已在本案中",
+        "该责任主体已在回头看中追责",
     )
     assert not ReviewItem.objects.exists()
     assert not CorrectiveAction.objects.filter(description__startswith="（回头看未落实）").exists()
@@ -407,6 +424,7 @@ def test_the_workbench_reads_the_conclusions_in_a_fixed_number_of_queries(inspec
         return len(ctx)
 
     vhead, sec = responsible
+    replied(case, submitted=dt.date(2024, 4, 20), reply=dt.date(2024, 5, 20))
     first = cases.hand_over(case=case, records=[vhead], handed_on=dt.date(2024, 4, 1), authority="county")
     cases.record_handover_decision(
         handover=first,

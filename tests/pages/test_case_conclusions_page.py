@@ -6,10 +6,11 @@ from django.urls import reverse
 
 from accountability import cases
 from accountability.models import Accident, Decision
+from tests.factories import opened_on
 
 
 def test_the_workbench_shows_nature_causes_appraisal_and_hand_overs(inspector, demo_users):
-    case = cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    case = opened_on(cases.open_case(accident=Accident.objects.get(code="A0226")).case, dt.date(2024, 2, 27))
     cases.record_conclusions(
         case=case,
         nature="liability",

@@ -40,6 +40,10 @@ def _case_member(params):
     return {"code": params["code"], "pk": params["member_id"]}
 
 
+def _case_handover_entry(params):
+    return {"code": params["code"], "kind": "handover", "pk": params["handover_id"]}
+
+
 def _record(params):
     return {"code": params["code"], "pk": params["id"]}
 
@@ -207,6 +211,15 @@ PAGES = [
         CASE_WRITE,
         "cases-handover-decision",
         _case_handover,
+        prepare=api.cases_with_a_period_and_a_handover,
+    ),
+    P(
+        "accountability:case_entry_withdraw",
+        "post",
+        "case",
+        CASE_WRITE,
+        "cases-withdraw-entry",
+        _case_handover_entry,
         prepare=api.cases_with_a_period_and_a_handover,
     ),
     P("accountability:case_review", "post", "case", CASE_WRITE, None, _code),

@@ -291,6 +291,25 @@ class HandOverDecisionSerializer(serializers.Serializer):
     measure = MeasureInputSerializer()
     document_number = serializers.CharField(max_length=200)
     decided_on = DayField()
+    correction_reason = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="该移交对该记录已有处理结果时，本次登记即为更正，须写明理由",
+    )
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, help_text="撤销理由（必填）")
+
+
+class WithdrawnSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    withdrawn_at = serializers.DateTimeField()
+    withdrawn_by = serializers.CharField(allow_null=True)
+    withdrawal_reason = serializers.CharField()
 
 
 class ClosingRefusedSerializer(serializers.Serializer):

@@ -38,7 +38,14 @@ class MeasureSerializer(serializers.ModelSerializer):
             "handover",
             "document_number",
             "decided_on",
+            "recorded_by",
+            "replaces",
         ]
+
+    recorded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="录入人（移交处理结果由录入的纪检人员）"
+    )
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True, help_text="本条更正的处理结果")
 
     @extend_schema_field(serializers.ChoiceField(choices=list(CHANNELS)))
     def get_channel(self, obj) -> str:

@@ -46,6 +46,8 @@ from ..serializers.cases import (
     OpenCaseSerializer,
     PeriodSerializer,
     UnitProblemCreateSerializer,
+    WithdrawnSerializer,
+    WithdrawSerializer,
 )
 from ..serializers.records import MeasureSerializer, RecordSerializer
 from .common import CODE_LOOKUP, _parse, visible_accidents, visible_cases, visible_findings, visible_hazards
@@ -79,6 +81,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         investigation_period=("case", "write"),
         handovers=("case", "write"),
         handover_decision=("case", "write"),
+        withdraw_entry=("case", "write"),
         export=("case", "read"),
     )
     filterset_class = CaseFilter
@@ -253,9 +256,43 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 measure=dict(data["measure"]),
                 document_number=data["document_number"],
                 decided_on=data["decided_on"],
+                correction_reason=data["correction_reason"],
                 by=request.user,
             )
         return Response(MeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
+
+    @_case_action(
+        WithdrawSerializer,
+        {200: WithdrawnSerializer},
+        parameters=[
+            *CODE_LOOKUP,
+            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(case_services.KINDS)),
+            OpenApiParameter("entry_id", int, OpenApiParameter.PATH),
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"entries/(?P<kind>handover|decision|appraisal|education|action|subject)/(?P<entry_id>[0-9]+)/withdraw",
+    )
+    def withdraw_entry(self, request, code=None, kind=None, entry_id=None):
+        """撤销 an entry the case's workbench wrote (kept, struck through, no longer counted), with the reason."""
+        case = self.get_object()
+        entry = case_services.entry_of(case, kind, int(entry_id))
+        if entry is None:
+            raise Http404
+        data = _parse(WithdrawSerializer, self)
+        with transaction.atomic():
+            case_services.withdraw_entry(entry=entry, reason=data["reason"], by=request.user)
+        return Response(
+            {
+                "kind": kind,
+                "id": entry.pk,
+                "withdrawn_at": entry.withdrawn_at,
+                "withdrawn_by": request.user.username,
+                "withdrawal_reason": entry.withdrawal_reason,
+            }
+        )
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, parameters=CODE_LOOKUP)
     @action(detail=True, methods=["get"])
