@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import forms
 
+from responsibility.forms import DayField
+
 from .forms import DATE_INPUT
 
 
 class ReportDatesForm(forms.Form):
-    report_submitted_on = forms.DateField(label="调查报告提交日期", required=False, widget=DATE_INPUT)
-    reply_on = forms.DateField(
+    report_submitted_on = DayField(label="调查报告提交日期", required=False, widget=DATE_INPUT)
+    reply_on = DayField(
         label="批复日期", required=False, widget=DATE_INPUT, help_text="批复后一年内须开展回头看"
     )
 

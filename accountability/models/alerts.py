@@ -113,9 +113,9 @@ class Alert(models.Model):
     kind = models.CharField("类型", max_length=20, choices=AlertKind.choices, db_index=True)
     subject_key = models.CharField("对象", max_length=80)
     subject_label = models.CharField("对象名称", max_length=300)
-    window_start = models.DateField("期间起")
-    window_end = models.DateField("期间止")
-    fired_on = models.DateField("触发日期")
+    window_start = models.DateField("期间起", validators=[validate_day])
+    window_end = models.DateField("期间止", validators=[validate_day])
+    fired_on = models.DateField("触发日期", validators=[validate_day])
     count = models.PositiveIntegerField("次数")
     # Where: the region whose leaders answer (约谈) or where the enterprise or unit sits — the scope.
     region = models.ForeignKey(Region, verbose_name="区划", on_delete=models.PROTECT, related_name="alerts")

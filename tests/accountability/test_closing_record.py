@@ -14,6 +14,7 @@ from accountability import cases
 from accountability.models import Accident, Case, Hazard
 from accountability.selectors import case_records
 from tests.accountability.test_open_case_demo_county import CASE_KEYS, _source
+from tests.factories import opened_on
 
 
 def _texts(document) -> list[str]:
@@ -47,7 +48,7 @@ def _export(case_code: str, tmp_path: Path, option: str = "--closing") -> Docume
 @pytest.fixture
 def handled_case(demo_county):
     """The 3·18 case dealt with: a proposal, a hand-over to the 县纪委监委 and the decision with its 文号."""
-    case = cases.open_case(accident=Accident.objects.get(code="A0318")).case
+    case = opened_on(cases.open_case(accident=Accident.objects.get(code="A0318")).case, dt.date(2024, 4, 1))
     records = case_records(case)
     official = next(r for r in records if r.track == "supervision" and r.person_code)
     cases.record_finding(
@@ -57,6 +58,8 @@ def handled_case(demo_county):
         grounds="未按规定开展专项检查",
         measures=[{"kind": "party_warning"}],
     )
+    mistaken = cases.hand_over(case=case, records=[official], handed_on=dt.date(2024, 5, 9), authority="city")
+    cases.withdraw_entry(entry=mistaken, reason="误填为市管，应移交县纪委监委")
     handover = cases.hand_over(
         case=case,
         records=[official],
@@ -98,6 +101,15 @@ def test_the_closing_record_holds_the_handover_its_number_and_the_decision_apart
     assert "严重警告" in mine[3] and "县纪委监委" in mine[3] and "2024-06-20" in mine[3]
     assert "示纪处〔2024〕12号" in mine[3]
 
+    # The mistaken hand-over is not among the hand-overs, but under corrections with its reason.
+    assert [r[0] for r in handovers[1:]] == ["2024-05-10"]
+    corrections = next(
+        t for t in document.tables if [c.text for c in t.rows[0].cells][:2] == ["日期", "事项"]
+    )
+    withdrawn = [r for r in ([c.text for c in row.cells] for row in corrections.rows) if "移交" in r[1]]
+    assert len(withdrawn) == 1 and withdrawn[0][1].startswith("撤销") and "2024-05-09" in withdrawn[0][2]
+    assert withdrawn[0][4] == "误填为市管，应移交县纪委监委"
+
 
 def test_the_closing_record_checks_the_four_conditions_item_by_item_with_dates(handled_case, tmp_path):
     case, _ = handled_case
@@ -129,7 +141,7 @@ def test_both_word_documents_are_a4_with_a_page_number_in_the_footer(handled_cas
 
 
 def test_the_closing_record_of_a_closed_case_says_when_it_closed(demo_county, tmp_path):
-    case = cases.open_case(accident=Accident.objects.get(code="A0318")).case
+    case = opened_on(cases.open_case(accident=Accident.objects.get(code="A0318")).case, dt.date(2024, 4, 1))
     for record in case_records(case):
         cases.record_finding(record=record, finding="not_responsible", grounds="已履职")
     cases.record_cause(case=case, cause="违规作业")

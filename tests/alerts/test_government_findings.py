@@ -16,6 +16,7 @@ from accountability.reminders.sweep import sweep
 from responsibility.management.commands.load_demo import create_demo_users
 from responsibility.models import Position, Sector, Unit
 from responsibility.permissions import Role, ensure_role_groups
+from tests import evidence_files
 
 TITLE = "区住建局未按要求开展自建房排查"
 
@@ -78,7 +79,7 @@ def test_a_finding_goes_from_issue_to_closure_on_the_pages_each_side_seeing_only
     clients["ducha"].post("/findings/GF-ZJ1/rectify/", {"step": "submit", "rectification": "代为整改"})
     assert GovFinding.objects.get(code="GF-ZJ1").state == FindingState.RECTIFYING
 
-    evidence = SimpleUploadedFile("check.jpg", b"\xff\xd8\xff\xe0photo", content_type="image/jpeg")
+    evidence = SimpleUploadedFile("check.jpg", evidence_files.jpeg(), content_type="image/jpeg")
     submitted = department.post(
         "/findings/GF-ZJ1/rectify/",
         {"step": "submit", "rectification": "已完成全区自建房排查并建立台账", "evidence": evidence},

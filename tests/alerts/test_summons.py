@@ -8,12 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accountability.alerts import close_alert, handle_alert, raise_alerts
 from accountability.models import Alert, AlertKind, AlertState
 from accountability.reminders.sweep import sweep
+from tests import evidence_files
 
 SWEEP_DAY = dt.date(2024, 5, 21)
 
 
 def _minutes():
-    return SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes", content_type="application/pdf")
+    return SimpleUploadedFile("minutes.pdf", evidence_files.pdf(), content_type="application/pdf")
 
 
 def test_two_major_accidents_in_one_township_raise_exactly_one_summons_naming_its_own_leaders(

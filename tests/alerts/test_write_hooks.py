@@ -11,6 +11,7 @@ from accountability.models import CHINA, Accident, Alert, AlertKind, ReminderLog
 from accountability.reminders.sweep import sweep
 from responsibility.models import Region, Sector, Unit
 from tests.alerts.conftest import major_accident
+from tests.factories import opened_on, replied
 
 
 def test_recording_the_second_major_accident_raises_the_summons_at_once(
@@ -41,6 +42,7 @@ def test_an_undone_review_item_raises_an_alert_naming_who_was_to_carry_it_out(
     alert_rules, django_capture_on_commit_callbacks
 ):
     case = case_services.open_case(accident=Accident.objects.get(code="A0226")).case
+    replied(opened_on(case, dt.date(2024, 3, 1)), submitted=dt.date(2024, 4, 20), reply=dt.date(2024, 5, 10))
     action = case_services.add_corrective_action(
         case=case, description="全区塔吊附着装置专项排查", responsible="示范区住房和城乡建设局"
     )

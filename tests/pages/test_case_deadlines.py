@@ -11,6 +11,7 @@ from accountability.models import Accident, Case, ReminderKind
 from accountability.reminders.due import SELECTORS
 from accountability.selectors import overdue_investigations
 from accountability.team_checks import case_deadlines
+from tests.factories import opened_on, replied
 
 
 def _workbench(client, case) -> str:
@@ -23,7 +24,7 @@ def _row(html: str, code: str) -> str:
 
 
 def test_the_workbench_records_submission_and_reply_and_shows_the_deadlines_they_move(inspector):
-    case = cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    case = opened_on(cases.open_case(accident=Accident.objects.get(code="A0226")).case, dt.date(2024, 2, 27))
     html = _workbench(inspector, case)
     assert "已超期" in _row(html, "investigation")  # the demo's 2024 accident, no report yet
     url = reverse("accountability:case_report_dates", args=[case.code])
@@ -39,11 +40,11 @@ def test_the_workbench_records_submission_and_reply_and_shows_the_deadlines_they
 
 
 def test_a_reply_before_the_submission_is_refused_naming_the_field(inspector):
-    case = cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    case = opened_on(cases.open_case(accident=Accident.objects.get(code="A0226")).case, dt.date(2024, 2, 27))
     url = reverse("accountability:case_report_dates", args=[case.code])
     response = inspector.post(url, {"report_submitted_on": "2024-04-20", "reply_on": "2024-04-10"})
     assert response.status_code == 400
-    assert "批复日期不能早于调查报告提交日期 2024-04-20" in response.content.decode()
+    assert "不能早于调查报告提交日期（2024-04-20）" in response.content.decode()
     refused = inspector.post(url, {"reply_on": "2024-04-10"})
     assert "尚未提交调查报告，不能登记批复" in refused.content.decode()
     case.refresh_from_db()
@@ -51,10 +52,10 @@ def test_a_reply_before_the_submission_is_refused_naming_the_field(inspector):
 
 
 def test_a_case_reopened_by_review_is_not_overdue_on_the_investigation_period(inspector):
-    case = cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    case = opened_on(cases.open_case(accident=Accident.objects.get(code="A0226")).case, dt.date(2024, 2, 27))
     action = cases.add_corrective_action(case=case, description="全面排查塔吊附着装置")
-    # 回头看 found the measure undone: the case is open again, with no report date (as recorded before dates
-    # were kept on the workbench), and the investigation period long past.
+    # 回头看 (after the 批复) found the measure undone: the case is open again, the investigation period long past.
+    replied(case, submitted=dt.date(2024, 4, 20), reply=dt.date(2024, 5, 10))
     cases.record_review(
         case=case,
         reviewed_on=dt.date(2025, 5, 1),
@@ -75,7 +76,7 @@ def test_a_case_reopened_by_review_is_not_overdue_on_the_investigation_period(in
 
 
 def test_an_open_case_past_its_period_is_still_overdue(inspector):
-    case = cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    case = opened_on(cases.open_case(accident=Accident.objects.get(code="A0226")).case, dt.date(2024, 2, 27))
     today = case.investigation_due + dt.timedelta(days=1)
     assert case.is_investigation_overdue(today)
     assert [c.code for c in overdue_investigations(Case.objects.all(), today)] == [case.code]

@@ -16,6 +16,7 @@ from accountability.models import Accident, AccountabilityRecord, Case, Hazard, 
 from accountability.report import ANNEX, HEADINGS
 from accountability.report_docx import report_docx
 from responsibility.models import Position, Unit
+from tests.factories import opened_on
 
 
 class Outline(HTMLParser):
@@ -81,7 +82,7 @@ def concluded(demo_users):
     """A0226 with its conclusions: nature, causes, a problem, findings by channel and cadre authority."""
     Position.objects.filter(code="d_vhead_build").update(authority="county")
     Position.objects.filter(code="d_sec").update(authority="city")
-    case = cases.open_case(accident=Accident.objects.get(code="A0226")).case
+    case = opened_on(cases.open_case(accident=Accident.objects.get(code="A0226")).case, dt.date(2024, 2, 27))
     cases.record_conclusions(
         case=case,
         nature="liability",
