@@ -181,12 +181,16 @@ def list_for_supervision(
 ) -> HazardListing:
     """挂牌督办 by a regulator (not an enterprise)."""
     listed_on = listed_on or timezone.localdate()
-    check_listing(hazard=hazard, listing_unit=listing_unit, due_on=due_on, listed_on=listed_on)
-    if HazardListing.objects.filter(hazard=hazard).exists():
-        raise ValidationError({"hazard": f"{hazard.code}: 已挂牌督办"})
-    return HazardListing.objects.create(
-        hazard=hazard, listing_unit=listing_unit, listed_on=listed_on, due_on=due_on, document=document
-    )
+    with transaction.atomic():
+        # Under the hazard's lock, so of parallel listings one is made and the others are refused
+        # (not an IntegrityError on the one-listing-per-hazard key).
+        hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
+        check_listing(hazard=hazard, listing_unit=listing_unit, due_on=due_on, listed_on=listed_on)
+        if HazardListing.objects.filter(hazard=hazard).exists():
+            raise ValidationError({"hazard": f"{hazard.code}: 已挂牌督办"})
+        return HazardListing.objects.create(
+            hazard=hazard, listing_unit=listing_unit, listed_on=listed_on, due_on=due_on, document=document
+        )
 
 
 def check_extension_request(*, hazard: Hazard, new_deadline: dt.date, reason: str) -> None:

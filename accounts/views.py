@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from responsibility.access import page
+from responsibility.validators import text_problem
 from responsibility.views import render_page
 
 from .forms import NewApiKeyForm
@@ -39,7 +40,9 @@ def api_keys(request):
 @require_POST
 def revoke_key(request):
     token_key = request.POST.get("key", "")
-    if revoke_api_key(user=request.user, token_key=token_key, via="page", address=client_address(request)):
+    if not text_problem(token_key) and revoke_api_key(
+        user=request.user, token_key=token_key, via="page", address=client_address(request)
+    ):
         messages.success(request, "密钥已撤销，使用它的脚本将无法再访问。")
     else:
         messages.error(request, "没有这个密钥。")

@@ -13,12 +13,8 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from io import BytesIO
-from zipfile import BadZipFile
 
 from django.db.models import Prefetch, QuerySet
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .models import (
     Certification,
@@ -39,6 +35,7 @@ from .models import (
 )
 from .scenario import ImportContext, ScenarioError, import_document
 from .spreadsheets import SheetData, unescape_text, write_workbook
+from .workbook_reading import BadCell, FileRefused, read_sheets
 
 SEPARATORS = re.compile(r"[,，;；、|\s]+")
 
@@ -354,18 +351,20 @@ def read_workbook(content: bytes) -> tuple[dict, dict[str, list[int]]]:
     """The workbook as a scenario document, and for each section the spreadsheet row of each item.
     Raises WorkbookError with every problem of every sheet."""
     try:
-        book = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError):
-        raise WorkbookError([RowProblem("工作簿", None, "", "不是可读取的 Excel 文件（.xlsx）")]) from None
+        return _read_sheets(content)
+    except FileRefused as exc:
+        raise WorkbookError([RowProblem("工作簿", None, "", str(exc))]) from None
+
+
+def _read_sheets(content: bytes) -> tuple[dict, dict[str, list[int]]]:
     by_title = {sheet.title: sheet for sheet in SHEETS}
     problems, doc, rows_of = [], {}, {}
-    for ws in book.worksheets:
-        sheet = by_title.get(ws.title)
+    for title, rows in read_sheets(content):
+        sheet = by_title.get(title)
         if sheet is None:
-            problems.append(RowProblem(ws.title, None, "", f"不认识的工作表，可用：{'、'.join(by_title)}"))
+            problems.append(RowProblem(title, None, "", f"不认识的工作表，可用：{'、'.join(by_title)}"))
             continue
-        rows = ws.iter_rows(values_only=True)
-        headers = [_text(h) for h in next(rows, ())]
+        headers = [None if isinstance(h, BadCell) else _text(h) for h in next(rows, ())]
         by_header = {c.header: c for c in sheet.columns}
         unknown = [h for h in headers if h and h not in by_header]
         missing = [c.header for c in sheet.columns if c.required and c.header not in headers]
@@ -377,12 +376,15 @@ def read_workbook(content: bytes) -> tuple[dict, dict[str, list[int]]]:
             continue
         items, numbers = [], []
         for number, values in enumerate(rows, start=2):
-            if all(_text(v) is None for v in values):
+            if all(not isinstance(v, BadCell) and _text(v) is None for v in values):
                 continue
             item = {}
             for header, value in zip(headers, values, strict=False):
                 column = by_header.get(header) if header else None
                 if column is None:
+                    continue
+                if isinstance(value, BadCell):
+                    problems.append(RowProblem(sheet.title, number, column.header, value.reason))
                     continue
                 try:
                     converted = _convert(column, value)

@@ -72,7 +72,7 @@ def _confirm(request):
             {"form": WorkbookUploadForm(), "problems": exc.problems},
             status=400,
         )
-    del request.session[SESSION_KEY]
+    request.session.pop(SESSION_KEY, None)  # a parallel confirmation of the same upload may have gone first
     new = sum(n for n, _c in ctx.counts.values())
     changed = sum(c for _n, c in ctx.counts.values())
     messages.success(request, f"导入完成：新增 {new} 条，修改 {changed} 条。")

@@ -126,12 +126,15 @@ def add_appraisal_period(
 
 
 def end_appraisal_period(*, period: AppraisalPeriod, end: dt.date, by=None) -> AppraisalPeriod:
-    if period.end is not None:
-        raise ValidationError({"end": "该鉴定期间已结束"})
-    if end < period.start:
-        raise ValidationError({"end": "鉴定结束日期不能早于开始日期"})
+    """Ends an open period once: the end is checked on the row as stored, under the case's lock, so of
+    parallel calls one ends it and the others get the refusal a second call gets."""
     with transaction.atomic():
         case = _require_open(period.case)
+        stored_end = AppraisalPeriod.objects.values_list("end", flat=True).get(pk=period.pk)
+        if stored_end is not None:
+            raise ValidationError({"end": "该鉴定期间已结束"})
+        if end < period.start:
+            raise ValidationError({"end": "鉴定结束日期不能早于开始日期"})
         period.end = end
         period.save(update_fields=["end"])
         case = Case.objects.get(pk=case.pk)

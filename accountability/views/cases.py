@@ -21,6 +21,7 @@ from responsibility.models import (
     Track,
 )
 from responsibility.permissions import Visibility, request_visibility
+from responsibility.validators import text_problem
 from responsibility.views import render_page
 
 from .. import cases as case_services
@@ -97,6 +98,8 @@ def case_open(request):
     """Open the case of an accident, an overdue hazard or an overdue government finding (idempotent)."""
     vis = request_visibility(request)
     accident = hazard = finding = None
+    if any(text_problem(request.POST.get(name)) for name in ("accident", "hazard", "finding")):
+        raise Http404  # no accident, hazard or finding has such a code (and PostgreSQL refuses a NUL in a query)
     if request.POST.get("accident"):
         accident = get_object_or_404(visible_accidents(vis), code=request.POST["accident"])
         back = reverse("accountability:accident_detail", args=[accident.code])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -32,7 +33,11 @@ def notification_list(request):
 @require_POST
 def notification_mark_read(request):
     """Mark one (`id`) or all of my notifications read; only ever my own."""
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    given = request.POST.getlist("id")
+    # ASCII digits only ("²".isdigit() holds, int("²") fails) and within the id column's range.
+    if any(not (i.isascii() and i.isdigit() and len(i) <= 18) for i in given):
+        return HttpResponseBadRequest("请求无效：提醒编号须为数字", content_type="text/plain; charset=utf-8")
+    ids = [int(i) for i in given] or None
     marked = mark_read(user=request.user, ids=ids)
     messages.success(request, f"已标记 {marked} 条提醒为已读")
     return redirect("accountability:notification_list")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .. import strict_json
 from ..models import ImportOutcome, ImportRun
@@ -141,9 +141,11 @@ def import_document(
         raise
 
 
-def _validate_and_write(
-    ctx: ImportContext, calendar_ok: bool, *, dry_run=False, run=None, by=None
-) -> ImportContext:
+# The key of the PostgreSQL advisory lock that makes imports take turns (any fixed 64-bit number).
+IMPORT_LOCK = 0x6475747963686169  # "dutychai"
+
+
+def _validate(ctx: ImportContext, calendar_ok: bool) -> None:
     _prefetch_database(ctx)
     # Values first: the section rules compute with dates, which must lie in the calendar.
     if calendar_ok:
@@ -152,10 +154,28 @@ def _validate_and_write(
                 section.validate(ctx)
     if ctx.problems:
         raise ScenarioError(ctx.problems, ctx.located)
+
+
+def _take_turn() -> None:
+    """Imports take turns: the database is read, checked and written by one import at a time, so two
+    imports of the same rows never both decide to create them (the loser's IntegrityError). PostgreSQL:
+    an advisory lock held until the transaction ends; SQLite: the transaction (`IMMEDIATE`, settings)
+    already holds the database's write lock from its first statement."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def _validate_and_write(
+    ctx: ImportContext, calendar_ok: bool, *, dry_run=False, run=None, by=None
+) -> ImportContext:
     if dry_run:
+        _validate(ctx, calendar_ok)
         return ctx
     ctx.by = by
     with transaction.atomic():
+        _take_turn()
+        _validate(ctx, calendar_ok)
         for section in SECTIONS:
             if ctx.size(section.name):
                 section.write(ctx)

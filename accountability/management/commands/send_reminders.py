@@ -6,6 +6,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accountability.reminders.delivery import send_digests
 from accountability.reminders.sweep import sweep
+from responsibility.validators import DAY_MESSAGE, EARLIEST_DAY, LATEST_DAY
 
 
 def parse_now(value: str) -> dt.datetime:
@@ -38,6 +39,9 @@ class Command(BaseCommand):
             moment = parse_now(now) if now else timezone.now()
         except ValueError:
             raise CommandError(f"--now: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {now!r}") from None
+        # The sweep looks days ahead and back: a moment outside the calendar would compute past date.max.
+        if not EARLIEST_DAY <= timezone.localtime(moment).date() <= LATEST_DAY:
+            raise CommandError(f"--now: {DAY_MESSAGE}（{now!r}）")
         report = sweep(now=moment, dry_run=dry_run, dispatch="queue" if queue else "inline")
         mode = "演练，不发送" if dry_run else ("交由 Celery 送达" if queue else "本进程送达")
         self.stdout.write(f"提醒扫描 {report.day:%Y-%m-%d}（{mode}）")
