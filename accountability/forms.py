@@ -178,7 +178,7 @@ class CompleteActionForm(forms.Form):
 class EducationForm(forms.Form):
     held_on = DayField(label="日期", widget=DATE_INPUT, initial=timezone.localdate)
     description = forms.CharField(label="警示教育内容", widget=forms.Textarea(attrs={"rows": 2}))
-    participants = forms.IntegerField(label="参加人数", min_value=1, max_value=MAX_COUNT)
+    participants = forms.IntegerField(label="参加人数", min_value=0, max_value=MAX_COUNT)
 
 
 class AddSubjectForm(forms.Form):
