@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import models
 
 from responsibility.chain import REACH_BY_GRADE
+from responsibility.models import RegionLevel
 
 
 class Grade(models.TextChoices):
@@ -59,6 +60,17 @@ def grade_of(deaths: int, serious_injuries: int, direct_loss_yuan) -> str:
 def level_of_grade(grade: str | None) -> str:
     """The level that investigates a grade (DESIGN §3.5; no grade, a hazard: county)."""
     return REACH_BY_GRADE[grade or None]
+
+
+def investigation_level_problem(grade: str, level: str) -> str:
+    """§5.11: a raised investigation is at or above the level the grade gives; a lower one is refused."""
+    by_grade = level_of_grade(grade)
+    if RegionLevel.values.index(level) > RegionLevel.values.index(by_grade):
+        return (
+            f"提级调查层级（{RegionLevel(level).label}）不能低于{Grade(grade).label}的调查层级"
+            f"（{RegionLevel(by_grade).label}）"
+        )
+    return ""
 
 
 def is_late_report(occurred_at: dt.datetime, reported_at: dt.datetime | None) -> bool:

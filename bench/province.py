@@ -642,6 +642,7 @@ TABLE_COLUMNS = {
         "sector_id",
         "unit_id",
         "hazard_since",
+        "investigation_level",
     ),
     "accountability_eventparty": ("id", "role", "order", "accident_id", "enterprise_id", "hazard_id"),
     "accountability_eventactor": ("id", "role", "order", "accident_id", "person_id", "hazard_id", "of_id"),
@@ -920,6 +921,7 @@ class DatabaseSink:
             self.ids["sectors"][item["sector"]],
             self._get("units", item.get("unit")),
             _date(item.get("hazard_since")),
+            item.get("investigation_level", ""),
         )
         self.ids["accidents"][item["code"]] = pk
         self._involved(item, pk, None)

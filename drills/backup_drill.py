@@ -27,7 +27,6 @@ os.environ["BENCH_DB_PREFIX"] = PREFIX  # bench/province.py's migrated template,
 os.environ.pop("REDIS_URL", None)
 SIZE = int(os.environ.get("DRILL_SIZE", "300"))
 SHARED = Path(os.environ.get("SHARED", REPO.parent / "shared"))
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def attach_evidence(limit: int = 3) -> int:
@@ -41,6 +40,7 @@ def attach_evidence(limit: int = 3) -> int:
     from accountability.hazards import report_hazard, start_rectification, submit_rectification
     from accountability.models import HazardLevel, HazardSource
     from responsibility.models import Unit
+    from tests.evidence_files import png  # a well-formed PNG: uploads are checked by their structure
 
     today = timezone.localdate()
     enterprises = [u for u in Unit.objects.enterprises().order_by("code") if u.sectors.exists()][:limit]
@@ -56,7 +56,7 @@ def attach_evidence(limit: int = 3) -> int:
             deadline=today + dt.timedelta(days=20),
         )
         hazard = start_rectification(hazard=hazard, note="演练")
-        photo = SimpleUploadedFile(f"{hazard.code}.png", PNG + hazard.code.encode(), content_type="image/png")
+        photo = SimpleUploadedFile(f"{hazard.code}.png", png(hazard.code), content_type="image/png")
         submit_rectification(hazard=hazard, note="演练：整改完成", evidence=photo)
     return len(enterprises)
 

@@ -17,14 +17,19 @@ import json
 import os
 import random
 import re
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo, for its well-formed test files
+from tests.evidence_files import png  # noqa: E402
+
 with open(os.environ["LOAD_PLAN"], encoding="utf-8") as _plan:
     PLAN = json.load(_plan)
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16
+PNG = png("locust " * 400)  # a well-formed PNG of about 3 KB: uploads are checked by their structure
 _counters = {role: itertools.count() for role in ("enterprise", "inspector", "regulator", "admin")}
 
 

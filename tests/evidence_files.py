@@ -28,11 +28,14 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def png() -> bytes:
+def png(text: str = "") -> bytes:
+    """A 1×1 PNG; `text` (a tEXt chunk) makes files of different content."""
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    note = _chunk(b"tEXt", b"Comment\x00" + text.encode()) if text else b""
     return (
         b"\x89PNG\r\n\x1a\n"
         + _chunk(b"IHDR", header)
+        + note
         + _chunk(b"IDAT", zlib.compress(b"\x00\x00"))
         + _chunk(b"IEND", b"")
     )

@@ -30,7 +30,14 @@ from responsibility.validators import (
     validate_moment,
 )
 
-from ..grading import INVESTIGATING_BODY, Grade, grade_of, is_late_report, level_of_grade
+from ..grading import (
+    INVESTIGATING_BODY,
+    Grade,
+    grade_of,
+    investigation_level_problem,
+    is_late_report,
+    level_of_grade,
+)
 from .hazards import CHINA, Hazard
 
 
@@ -167,17 +174,6 @@ class Accident(models.Model):
     def save(self, *args, **kwargs):
         self.grade = self.compute_grade()
         super().save(*args, **kwargs)
-
-
-def investigation_level_problem(grade: str, level: str) -> str:
-    """§5.11: a raised investigation is at or above the level the grade gives; a lower one is refused."""
-    by_grade = level_of_grade(grade)
-    if RegionLevel.values.index(level) > RegionLevel.values.index(by_grade):
-        return (
-            f"提级调查层级（{RegionLevel(level).label}）不能低于{Grade(grade).label}的调查层级"
-            f"（{RegionLevel(by_grade).label}）"
-        )
-    return ""
 
 
 class InvestigatorRole(models.TextChoices):

@@ -11,9 +11,10 @@ import pytest
 from accountability.hazards import start_rectification
 from accountability.models import Hazard, HazardTransition
 from config.observability import DISK_FULL
+from tests import evidence_files
 from tests.api.conftest import build_world
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32 * 1024
+PNG = evidence_files.png("x" * 96 * 1024)  # well-formed (uploads are checked), larger than the disk
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def test_a_reply_before_the_submission_is_refused_naming_the_field(inspector):
     assert response.status_code == 400
     assert "不能早于调查报告提交日期（2024-04-20）" in response.content.decode()
     refused = inspector.post(url, {"reply_on": "2024-04-10"})
-    assert "尚未提交调查报告，不能登记批复" in refused.content.decode()
+    assert "尚未登记调查报告提交日期" in refused.content.decode()
     case.refresh_from_db()
     assert (case.report_submitted_on, case.reply_on) == (None, None)
 

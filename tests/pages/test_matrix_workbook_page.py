@@ -65,7 +65,7 @@ def test_a_changed_name_is_previewed_then_imported_on_confirmation(login):
 
 def test_a_file_that_is_not_a_workbook_is_a_problem_not_a_crash(login):
     response = upload(login("admin"), b"not a spreadsheet")
-    assert response.status_code == 400 and "不是可读取的 Excel 文件" in response.content.decode()
+    assert response.status_code == 400 and "不是可读取的 Excel 工作簿" in response.content.decode()
 
 
 def test_a_confirmation_without_a_preview_imports_nothing(login):

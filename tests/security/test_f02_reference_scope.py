@@ -62,7 +62,7 @@ def test_parties_and_actors_in_scope_are_recorded(world, tried):
     )
     tried["api: references in scope"] += 1
     assert response.status_code == 201, response.json()
-    assert response.json()["parties"] == [{"enterprise": "e4", "role": "owner"}]
+    assert response.json()["parties"] == [{"enterprise": "e4", "role": "owner", "unit": None, "post": None}]
     assert response.json()["actors"] == [{"person": "p30", "role": "landlord"}]
 
 

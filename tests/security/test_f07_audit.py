@@ -25,6 +25,7 @@ LOGS = {
     "Decision": ("decided_by", "decided_at"),
     "Measure": ("decision", None),  # part of its decision: decided_by, decided_at
     "EducationActivity": ("recorded_by", "recorded_at"),
+    "GovFindingTransition": ("by", "at"),
     # Written by the reminder sweep itself (no user acts): when, and to whom.
     "ReminderDigest": ("user", "sent_at"),
     "ReminderLog": ("user", "claimed_at"),

@@ -28,6 +28,10 @@ BAD_HEADERS = {
 }
 
 
+# A path parameter whose pattern a bare "1" does not match (the URL would 404 before any authentication).
+SAMPLES = {"kind": "handover"}
+
+
 def api_routes() -> list[tuple[str, str]]:
     """Every route and method under /api/v1/, with a placeholder for each path parameter."""
     routes = []
@@ -37,7 +41,8 @@ def api_routes() -> list[tuple[str, str]]:
         concrete = path
         while "{" in concrete:
             start, end = concrete.index("{"), concrete.index("}")
-            concrete = concrete[:start] + "1" + concrete[end + 1 :]
+            sample = SAMPLES.get(concrete[start + 1 : end], "1")
+            concrete = concrete[:start] + sample + concrete[end + 1 :]
         routes.append((concrete, method))
     return routes
 
