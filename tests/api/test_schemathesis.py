@@ -8,6 +8,7 @@ checked too, not only 404s.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from accountability import cases as case_services
 from accountability.models import AccountabilityRecord, Case, Hazard, HazardTransition
 from accounts.services import issue_api_key
 from config.wsgi import application
+from tests.factories import opened_on
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 3
@@ -49,7 +51,7 @@ def one_connection_for_wsgi_requests():
 
 def existing_objects() -> dict[str, dict]:
     """Path parameters of objects both tokens can see, by path prefix."""
-    case = Case.objects.get(code="CASE-A-A0226")
+    case = opened_on(Case.objects.get(code="CASE-A-A0226"), dt.date(2024, 2, 26))  # recorded as it happened
     record = AccountabilityRecord.objects.get(case=case, person_code="p17")
     case_services.record_finding(
         record=record, finding="responsible", category="principal", measures=[{"kind": "party_warning"}]
@@ -71,6 +73,8 @@ def existing_objects() -> dict[str, dict]:
             "action_id": action.pk,
             "period_id": period.pk,
             "handover_id": handover.pk,
+            "kind": "handover",
+            "entry_id": handover.pk,
         },
         "/api/v1/records/": {"id": record.pk},
         "/api/v1/regions/": {"code": "T1"},

@@ -17,9 +17,9 @@ from .common import ScopedSlugField, _all_sectors, _visible_positions, _visible_
 
 
 class AlertPersonSerializer(serializers.ModelSerializer):
-    person = code_field()
-    position = code_field()
-    unit = code_field()
+    person = code_field(allow_null=True)
+    position = code_field(allow_null=True)
+    unit = code_field(allow_null=True)
 
     class Meta:
         model = AlertPerson
@@ -29,9 +29,9 @@ class AlertPersonSerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     rule = code_field()
     region = code_field()
-    enterprise = code_field()
-    unit = code_field()
-    summoned_by = code_field()
+    enterprise = code_field(allow_null=True)
+    unit = code_field(allow_null=True)
+    summoned_by = code_field(allow_null=True)
     named = AlertPersonSerializer(many=True, read_only=True)
 
     class Meta:
@@ -102,8 +102,8 @@ class FindingTransitionSerializer(serializers.ModelSerializer):
 class FindingSerializer(serializers.ModelSerializer):
     issuing_unit = code_field()
     assigned_unit = code_field()
-    responsible_position = code_field()
-    sector = code_field()
+    responsible_position = code_field(allow_null=True)
+    sector = code_field(allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:

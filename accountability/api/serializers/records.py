@@ -43,9 +43,14 @@ class MeasureSerializer(serializers.ModelSerializer):
         ]
 
     recorded_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="录入人（移交处理结果由录入的纪检人员）"
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="录入人（移交处理结果由录入的纪检人员）",
     )
-    replaces = serializers.PrimaryKeyRelatedField(read_only=True, help_text="本条更正的处理结果")
+    replaces = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="本条更正的处理结果"
+    )
 
     @extend_schema_field(serializers.ChoiceField(choices=list(CHANNELS)))
     def get_channel(self, obj) -> str:
