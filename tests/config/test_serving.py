@@ -187,9 +187,9 @@ def test_an_unreachable_database_shows_the_chinese_503_page_and_readyz_says_whic
         assert status == 503 and "服务暂时不可用" in text and "数据库暂时无法访问" in text
         page_id = headers["X-Request-ID"]
         assert page_id in text and "Traceback" not in text
-        # The API key's lookup fails inside the view: the middleware answers.
+        # A well-formed API key's lookup fails inside the view: the middleware answers.
         status, headers, body = fetch(
-            "/api/v1/me/", DOWN_PORT, **{"X-Forwarded-Proto": "https", "Authorization": "Token x"}
+            "/api/v1/me/", DOWN_PORT, **{"X-Forwarded-Proto": "https", "Authorization": "Token " + "a" * 64}
         )
         assert status == 503 and json.loads(body)["detail"] == "数据库暂时无法访问，请稍后再试。"
         # The outage is in the request log as 503s (the JSON lines), with the id the page showed.
