@@ -26,6 +26,7 @@ LOGS = {
     "Measure": ("decision", None),  # part of its decision: decided_by, decided_at
     "EducationActivity": ("recorded_by", "recorded_at"),
     "GovFindingTransition": ("by", "at"),
+    "AlertPerson": ("alert", None),  # the names an alert froze when it fired: part of its alert (history)
     # Written by the reminder sweep itself (no user acts): when, and to whom.
     "ReminderDigest": ("user", "sent_at"),
     "ReminderLog": ("user", "claimed_at"),
