@@ -22,7 +22,7 @@ from responsibility.views import render_page
 from .. import alerts as alert_services
 from ..listing import query_without_page, text_search
 from ..models import Alert, AlertKind, AlertState
-from .common import _today, visible_alerts
+from .common import _today, posted_text_problems, visible_alerts
 
 
 def alert_filters(request, vis: Visibility):
@@ -127,6 +127,8 @@ def _act(request, code, action):
     vis = request_visibility(request)
     alert = _alert_or_404(vis, code)
     try:
+        if problems := posted_text_problems(request):
+            raise ValidationError(problems)
         action(alert)
     except ValidationError as exc:
         for message in exc.messages:

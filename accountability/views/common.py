@@ -11,6 +11,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from responsibility.validators import text_problem
+
 from ..selectors import (  # noqa: F401 (the pages' scope)
     visible_accidents,
     visible_alerts,
@@ -23,6 +25,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def posted_text_problems(request) -> list[str]:
+    """Fields of a hand-read POST holding text no database stores (a NUL, a lone surrogate), named."""
+    return [
+        f"{name}：{problem}"
+        for name, values in request.POST.lists()
+        for value in values
+        if (problem := text_problem(value))
+    ]
 
 
 def _today() -> dt.date:

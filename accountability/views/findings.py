@@ -18,13 +18,14 @@ from django.views.decorators.http import require_POST
 from responsibility.access import may, page
 from responsibility.models import Sector, Unit
 from responsibility.permissions import Visibility, request_visibility
+from responsibility.validators import text_problem
 from responsibility.views import render_page
 
 from .. import govfindings as services
 from ..listing import query_without_page, text_search
 from ..models import FindingSource, FindingState, GovFinding, GovFindingTransition, finding_overdue_q
 from ..models.govfindings import PUBLIC_BODIES
-from .common import _today, visible_findings
+from .common import _today, posted_text_problems, visible_findings
 
 UNKNOWN = "不存在或不在您的范围内"
 
@@ -80,6 +81,9 @@ def _lookup(qs, code: str, field: str, errors: dict, label: str):
     """A code typed into the form: the row in scope, else one and the same error (never revealing which)."""
     code = (code or "").strip()
     if not code:
+        return None
+    if problem := text_problem(code):
+        errors[field] = f"{label}：{problem}"
         return None
     row = qs.filter(code=code).first()
     if row is None:
@@ -172,6 +176,8 @@ def _run(request, code: str, action) -> object:
     vis = request_visibility(request)
     finding = _finding_or_404(vis, code)
     try:
+        if problems := posted_text_problems(request):
+            raise ValidationError(problems)
         action(vis, finding)
     except ValidationError as exc:
         for message in exc.messages:
