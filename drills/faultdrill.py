@@ -5,11 +5,14 @@ machine's), one after another:
 1. PostgreSQL restarted (pg_ctl restart -m fast);
 2. Redis stopped for FAULT_REDIS_SECONDS (default 60), then started again;
 3. a gunicorn worker SIGKILLed;
-4. a Celery pool process SIGKILLed right after a sweep was enqueued (mid-batch);
+4. the Celery pool processes SIGKILLed mid-delivery: a sweep for a later day (the due hazards' deadline
+   day, new thresholds) is enqueued, and the pool is killed once some of its reminders are delivered and
+   others still pending;
 5. the evidence disk (a FAULT_MEDIA_MB tmpfs mounted as MEDIA_ROOT) filled for FAULT_DISK_SECONDS, then freed.
 
-For each: the status codes a probing user saw (an enterprise reading its hazards, every 0.5 s), the seconds
-until /readyz answered 200 again; afterwards (drills/fault_checks.py, before and after): no half-written
+For each: the status codes a probing user saw (an enterprise reading its hazards, every 0.5 s) and those
+every load user saw (locust's requests, from the fault until the next one), the seconds until /readyz
+answered 200 again; afterwards (drills/fault_checks.py, before and after): no half-written
 hazard, case or import, no reminder lost or sent twice. Exit 1 when anything did not recover.
 """
 
@@ -40,6 +43,11 @@ REDIS_DOWN = float(os.environ.get("FAULT_REDIS_SECONDS", "60"))
 DISK_FULL = float(os.environ.get("FAULT_DISK_SECONDS", "30"))
 MEDIA_MB = int(os.environ.get("FAULT_MEDIA_MB", "64"))
 SETTLE = 15  # seconds of load after each recovery before the next fault
+# After the load: how long the delivery of every claimed reminder may take (a claim whose delivery died
+# with its worker is published again by a sweep once it is REDELIVER_AFTER old: ten minutes).
+RECOVERY = float(os.environ.get("FAULT_RECOVERY_SECONDS", "1200"))
+SWEEP_NOW = "2025-06-30T09:00:00+08:00"  # bench/province.py's SWEEP_DAY
+DEADLINE_DAY = "2025-07-04T09:00:00+08:00"  # three days before DUE_DEADLINE: the rules' -3 threshold
 
 
 class Probe(threading.Thread):
@@ -75,6 +83,33 @@ def until_ready(stack: Stack, timeout: float = 300) -> float:
     return time.monotonic() - started
 
 
+def reminder_states(stack: Stack, day: str) -> Counter:
+    """The reminders claimed for one day, by state (read straight from the stack's database)."""
+    import psycopg
+
+    with psycopg.connect(stack.database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT state, count(*) FROM accountability_reminderlog WHERE claimed_for = %s GROUP BY state",
+            [day[:10]],
+        ).fetchall()
+    return Counter(dict(rows))
+
+
+def answers(path: Path) -> list[tuple[float, int]]:
+    """Every load user's answers: (epoch seconds, status; 0 when none came)."""
+    if not path.exists():
+        return []
+    seen = []
+    for line in path.read_text().splitlines():
+        at, status, *_ = line.split()
+        seen.append((float(at), int(status)))
+    return seen
+
+
+def codes(counter: Counter) -> str:
+    return ", ".join(f"{code or 'no answer'}: {n}" for code, n in sorted(counter.items())) or "–"
+
+
 def checks(stack: Stack) -> dict:
     done = subprocess.run(
         [sys.executable, "drills/fault_checks.py", str(stack.home / "mail")],
@@ -99,7 +134,8 @@ def main() -> int:
         sweeper.start()
         probe = Probe(plan["enterprise"][0]["token"])
         probe.start()
-        env = stack.env(LOAD_PLAN=str(plan_path))
+        statuses = stack.home / "statuses.log"
+        env = stack.env(LOAD_PLAN=str(plan_path), LOAD_STATUS_LOG=str(statuses))
         locust = subprocess.Popen(
             [str(REPO / ".venv" / "bin" / "locust"), "-f", "drills/locustfile.py", "--headless", "--only-summary",
              "-H", f"http://127.0.0.1:{WEB_PORT}", "-u", str(USERS), "-r", str(max(1, USERS // 5)),
@@ -117,12 +153,19 @@ def main() -> int:
         def kill_web_worker():
             os.kill(stack.children("web")[0], signal.SIGKILL)
 
-        def kill_celery_mid_batch():
-            sweeper.app.send_task(
-                "accountability.tasks.sweep_reminders", kwargs={"now": "2025-06-30T09:00:00+08:00"}
-            )
-            time.sleep(1.0)
-            os.kill(stack.children("worker")[0], signal.SIGKILL)
+        killed_at: dict[str, Counter] = {}
+
+        def kill_celery_mid_delivery():
+            sweeper.app.send_task("accountability.tasks.sweep_reminders", kwargs={"now": DEADLINE_DAY})
+            limit = time.monotonic() + 900
+            while time.monotonic() < limit:
+                states = reminder_states(stack, DEADLINE_DAY)
+                if states.get("delivered") and states.get("pending"):
+                    break
+                time.sleep(0.2)
+            killed_at["states"] = reminder_states(stack, DEADLINE_DAY)
+            for pid in stack.children("worker"):
+                os.kill(pid, signal.SIGKILL)
 
         def disk_full():
             subprocess.run(
@@ -135,31 +178,42 @@ def main() -> int:
             ("PostgreSQL restarted", stack.restart_postgres),
             (f"Redis stopped {REDIS_DOWN:g} s", redis_down),
             ("gunicorn worker SIGKILL", kill_web_worker),
-            ("Celery pool process SIGKILL mid-batch", kill_celery_mid_batch),
+            ("Celery pool processes SIGKILL mid-delivery", kill_celery_mid_delivery),
             (f"evidence disk full {DISK_FULL:g} s", disk_full),
         ]
-        rows = []
+        rows, starts = [], []
         for name, fault in faults:
             say(f"fault: {name}")
             started = time.monotonic()
+            starts.append(time.time())
             fault()
             ready = until_ready(stack)
             time.sleep(SETTLE)
             seen = Counter(status for at, status in probe.seen if at >= started)
-            rows.append((name, dict(sorted(seen.items())), ready))
+            rows.append((name, seen, ready))
         locust.send_signal(signal.SIGINT)
         locust.wait(timeout=120)
         probe.stopping.set()
         sweeper.stopping.set()
-        # Let the worker finish what the faults interrupted, then one last sweep re-enqueues anything pending.
-        sweeper.app.send_task(
-            "accountability.tasks.sweep_reminders", kwargs={"now": "2025-06-30T09:00:00+08:00"}
-        )
-        deadline = time.monotonic() + 180
+        # Every load user's answers, by the fault whose window (its start until the next fault's) they fell in.
+        everyone = answers(statuses)
+        windows = [*starts[1:], float("inf")]
+        users_saw = [
+            Counter(status for at, status in everyone if start <= at < end)
+            for start, end in zip(starts, windows, strict=True)
+        ]
+        # Let the worker finish what the faults interrupted; a sweep now and then publishes again any claim
+        # left pending by a killed delivery once it is ten minutes old (REDELIVER_AFTER).
+        deadline = time.monotonic() + RECOVERY
         after = checks(stack)
+        recovered_in = 0.0
+        waited_from = time.monotonic()
         while after["reminders lost (claimed, still pending)"] and time.monotonic() < deadline:
-            time.sleep(5)
+            sweeper.app.send_task("accountability.tasks.sweep_reminders", kwargs={"now": SWEEP_NOW})
+            time.sleep(30)
             after = checks(stack)
+        recovered_in = time.monotonic() - waited_from
+        deadline_day = reminder_states(stack, DEADLINE_DAY)
     finally:
         if locust and locust.poll() is None:
             locust.kill()
@@ -169,11 +223,14 @@ def main() -> int:
         if not os.environ.get("LOAD_KEEP"):
             shutil.rmtree(stack.home, ignore_errors=True)  # the media mount point, left until unmounted
     print(f"\nfault drill: {USERS} users, redis down {REDIS_DOWN:g} s, disk full {DISK_FULL:g} s\n")
-    print("| fault | status codes the probing user saw (code: count) | /readyz 200 again after |")
-    print("|---|---|---:|")
-    for name, seen, ready in rows:
-        codes = ", ".join(f"{code or 'no answer'}: {n}" for code, n in seen.items())
-        print(f"| {name} | {codes} | {ready:.1f} s |")
+    print(
+        "| fault | the probing user saw (code: count) | every load user saw (code: count) | /readyz 200 again after |"
+    )
+    print("|---|---|---|---:|")
+    for (name, seen, ready), saw in zip(rows, users_saw, strict=False):
+        print(f"| {name} | {codes(seen)} | {codes(saw)} | {ready:.1f} s |")
+    print(f"\nat the Celery kill, the deadline day's reminders: {codes(killed_at.get('states', Counter()))}")
+    print(f"after recovery ({recovered_in:.0f} s of waiting): {codes(deadline_day)}")
     print("\n| check | before the faults | after recovery |\n|---|---:|---:|")
     for key in after:
         print(f"| {key} | {before.get(key)} | {after[key]} |")
@@ -185,6 +242,7 @@ def main() -> int:
         after["notifications twice for one reminder"],
         after["mails sent"] != after["mails expected (claims mailed + digests)"],
         after["cases without records"] != before["cases without records"],
+        not killed_at.get("states", {}).get("pending"),  # the kill must have interrupted deliveries
         any(ready == float("inf") for _n, _s, ready in rows),
     ]
     print(

@@ -14,7 +14,9 @@ PostgreSQL and Redis, gunicorn with the production settings, a Celery worker), w
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -34,21 +36,42 @@ SWEEP_EVERY = float(os.environ.get("LOAD_SWEEP_SECONDS", "30"))
 SWEEP_NOW = "2025-06-30T09:00:00+08:00"  # bench/province.py's SWEEP_DAY: one hazard in ten is due
 
 
+def province_key() -> str:
+    """What the loaded province depends on: its size, the generator, the account setup and the migrations."""
+    digest = hashlib.sha256(str(SIZE).encode())
+    sources = [REPO / "bench" / "province.py", REPO / "drills" / "load_setup.py"]
+    sources += sorted(REPO.glob("*/migrations/0*.py"))
+    for source in sources:
+        digest.update(source.name.encode() + source.read_bytes())
+    return f"province-{SIZE}-{digest.hexdigest()[:12]}"
+
+
 def prepare(stack: Stack, plan: Path) -> None:
     stack.init_postgres()
     stack.start_postgres()
     stack.start_redis()
     stack.create_database()
-    say("migrate")
-    stack.manage("migrate", "--noinput", "-v", "0")
-    say(f"province of {SIZE} enterprises")
+    # Generating the 50k province takes a long while; the drills keep it as a dump (LOAD_CACHE) and restore it.
+    cache = Path(os.environ.get("LOAD_CACHE", "/var/tmp/dutychain-drills"))
+    dump, cached_plan = cache / f"{province_key()}.dump", cache / f"{province_key()}.plan.json"
     started = time.monotonic()
-    script = (
-        f"import django; django.setup(); from bench import province; province.load({SIZE}, progress=print)"
-    )
-    subprocess.run([sys.executable, "-c", script], cwd=REPO, env=stack.env(), check=True)
-    say(f"province loaded in {time.monotonic() - started:.0f} s")
-    subprocess.run([sys.executable, "drills/load_setup.py", str(plan)], cwd=REPO, env=stack.env(), check=True)
+    if dump.exists() and cached_plan.exists():
+        say(f"province restored from {dump}")
+        stack.restore(dump)
+        shutil.copy(cached_plan, plan)
+    else:
+        say("migrate")
+        stack.manage("migrate", "--noinput", "-v", "0")
+        say(f"province of {SIZE} enterprises")
+        script = f"import django; django.setup(); from bench import province; province.load({SIZE}, progress=print)"
+        subprocess.run([sys.executable, "-c", script], cwd=REPO, env=stack.env(), check=True)
+        subprocess.run(
+            [sys.executable, "drills/load_setup.py", str(plan)], cwd=REPO, env=stack.env(), check=True
+        )
+        cache.mkdir(parents=True, exist_ok=True)
+        stack.dump(dump)
+        shutil.copy(plan, cached_plan)
+    say(f"province ready in {time.monotonic() - started:.0f} s")
     stack.collectstatic()
     stack.start_web()
     stack.start_worker()

@@ -21,7 +21,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo, for its well-formed test files
@@ -31,6 +31,19 @@ with open(os.environ["LOAD_PLAN"], encoding="utf-8") as _plan:
     PLAN = json.load(_plan)
 PNG = png("locust " * 400)  # a well-formed PNG of about 3 KB: uploads are checked by their structure
 _counters = {role: itertools.count() for role in ("enterprise", "inspector", "regulator", "admin")}
+
+
+# The fault drill reads every user's answers, not only its probe's: each request's time and status, one line
+# each (0: no answer — a refused connection or a timeout).
+_STATUS_PATH = os.environ.get("LOAD_STATUS_LOG")
+_STATUS_LOG = open(_STATUS_PATH, "a", buffering=1) if _STATUS_PATH else None  # noqa: SIM115
+
+
+@events.request.add_listener
+def _log_status(request_type, name, response, exception, start_time=None, **_kw):
+    if _STATUS_LOG is not None:
+        status = getattr(response, "status_code", 0) or 0
+        _STATUS_LOG.write(f"{start_time or 0:.3f} {status} {request_type} {name}\n")
 
 
 def _pick(role: str) -> dict:

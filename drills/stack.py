@@ -123,6 +123,21 @@ class Stack:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB}"')
             conn.execute(f'CREATE DATABASE "{DB}"')
 
+    def dump(self, path: Path) -> None:
+        """The loaded database as a custom-format dump (written beside, then renamed: never half a file)."""
+        partial = path.with_suffix(".partial")
+        subprocess.run(
+            [str(PG_BIN / "pg_dump"), "-Fc", "-Z", "1", "-f", str(partial), self.database_url], check=True
+        )
+        partial.rename(path)
+
+    def restore(self, path: Path) -> None:
+        subprocess.run(
+            [str(PG_BIN / "pg_restore"), "-j", "2", "--no-owner", "-d", self.database_url, str(path)],
+            check=True,
+        )
+        subprocess.run([str(PG_BIN / "psql"), "-q", "-c", "ANALYZE", self.database_url], check=True)
+
     # ---- Redis -------------------------------------------------------------------------------------
 
     def start_redis(self) -> float:
