@@ -192,7 +192,10 @@ def main() -> int:
             seen = Counter(status for at, status in probe.seen if at >= started)
             rows.append((name, seen, ready))
         locust.send_signal(signal.SIGINT)
-        locust.wait(timeout=120)
+        try:
+            locust.wait(timeout=120)
+        except subprocess.TimeoutExpired:  # users still waiting on answers: their statuses are logged already
+            locust.kill()
         probe.stopping.set()
         sweeper.stopping.set()
         # Every load user's answers, by the fault whose window (its start until the next fault's) they fell in.

@@ -111,7 +111,7 @@ class Sweeper(threading.Thread):
                 self.app.send_task("accountability.tasks.sweep_reminders", kwargs={"now": SWEEP_NOW})
                 self.sent += 1
             except Exception as exc:  # Redis stopped by the fault drill: try again next time
-                say(f"sweep not enqueued: {exc.__class__.__name__}")
+                say(f"sweep not enqueued: {exc.__class__.__name__}: {exc}")
             self.stopping.wait(SWEEP_EVERY)
 
 

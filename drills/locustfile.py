@@ -62,6 +62,9 @@ class _Signed(HttpUser):
     abstract = True
     role = ""
     wait_time = between(1, 3)
+    # A request unanswered for a minute is a timeout (a failure), not a user stuck for the rest of the run.
+    network_timeout = 60.0
+    connection_timeout = 10.0
 
     def on_start(self):
         if not PLAN[self.role]:
