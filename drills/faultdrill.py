@@ -96,7 +96,7 @@ def reminder_states(stack: Stack, day: str) -> Counter:
 
 
 def answers(path: Path) -> list[tuple[float, int]]:
-    """Every load user's answers: (epoch seconds, status; 0 when none came)."""
+    """Every load user's answers: (epoch seconds when it came, status; 0 when none came)."""
     if not path.exists():
         return []
     seen = []
@@ -183,7 +183,7 @@ def main() -> int:
         ]
         rows, starts = [], []
         for name, fault in faults:
-            say(f"fault: {name}")
+            say(f"fault: {name} at {time.strftime('%H:%M:%S')}")
             started = time.monotonic()
             starts.append(time.time())
             fault()

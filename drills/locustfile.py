@@ -33,17 +33,19 @@ PNG = png("locust " * 400)  # a well-formed PNG of about 3 KB: uploads are check
 _counters = {role: itertools.count() for role in ("enterprise", "inspector", "regulator", "admin")}
 
 
-# The fault drill reads every user's answers, not only its probe's: each request's time and status, one line
-# each (0: no answer — a refused connection or a timeout).
+# The fault drill reads every user's answers, not only its probe's: when each answer came (a request in
+# flight when a fault began is answered in that fault's window) and its status (0: none — a refused
+# connection or a timeout), one line each.
 _STATUS_PATH = os.environ.get("LOAD_STATUS_LOG")
 _STATUS_LOG = open(_STATUS_PATH, "a", buffering=1) if _STATUS_PATH else None  # noqa: SIM115
 
 
 @events.request.add_listener
-def _log_status(request_type, name, response, exception, start_time=None, **_kw):
+def _log_status(request_type, name, response, exception, start_time=None, response_time=0, **_kw):
     if _STATUS_LOG is not None:
         status = getattr(response, "status_code", 0) or 0
-        _STATUS_LOG.write(f"{start_time or 0:.3f} {status} {request_type} {name}\n")
+        answered = (start_time or 0) + (response_time or 0) / 1000
+        _STATUS_LOG.write(f"{answered:.3f} {status} {request_type} {name}\n")
 
 
 def _pick(role: str) -> dict:
