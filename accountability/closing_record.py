@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from .cases.closing import CAUSE, EDUCATION, MEASURES, PEOPLE, closing_blockers
+from .cases.closing import CAUSE, EDUCATION, MEASURES, PEOPLE, REOPENED, case_reopenings, closing_blockers
 from .measures import label_of
 from .models import Case, Finding
 from .money import yuan_text
@@ -291,6 +291,11 @@ def _corrections(case, records, team) -> list[dict]:
         rows.append([_day(entry["at"]), what, entry["text"], _user(entry["by"]), entry["reason"]])
     for member in team:
         rows.append(_withdrawn_row(member, "撤销调查组成员", str(member)))
+    for reopening in case_reopenings(case):
+        reason = reopening.history_change_reason.removeprefix(REOPENED)
+        rows.append(
+            [_day(reopening.history_date), "重新开启案件", case.code, _user(reopening.history_user), reason]
+        )
     rows = [row for row in rows if row]
     if not rows:
         return [_p("无更正或撤销。")]

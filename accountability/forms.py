@@ -161,11 +161,47 @@ def measure_needs() -> dict[str, dict]:
     }
 
 
+CORRECTION_FIELDS = ("replaces", "correction_reason")
+
+
+class CorrectionFields(forms.Form):
+    """Every form that adds a case entry also corrects one: opened with ?correct=<kind>-<id>, it comes filled
+    with the entry's values and asks why; the entry is then withdrawn and the new one says it replaces it."""
+
+    replaces = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    correction_reason = forms.CharField(
+        label="更正理由", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields([name for name in self.fields if name not in CORRECTION_FIELDS])
+        if not self.correcting:
+            self.fields["correction_reason"].widget = forms.HiddenInput()
+
+    @property
+    def correcting(self) -> bool:
+        return bool(self.data.get("replaces") if self.is_bound else self.initial.get("replaces"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("replaces") and not (data.get("correction_reason") or "").strip():
+            self.add_error("correction_reason", "更正须写明理由")
+        return data
+
+    def correction(self) -> dict:
+        """The write_entry keywords."""
+        return {
+            "replaces": self.cleaned_data.get("replaces"),
+            "reason": self.cleaned_data.get("correction_reason", ""),
+        }
+
+
 class CauseForm(forms.Form):
     cause = forms.CharField(label="事故（隐患）原因", widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class CorrectiveActionForm(forms.Form):
+class CorrectiveActionForm(CorrectionFields):
     description = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 2}))
     responsible = forms.CharField(label="责任单位/人", required=False, max_length=200)
     due_on = DayField(label="完成期限", required=False, widget=DATE_INPUT)
@@ -175,13 +211,13 @@ class CompleteActionForm(forms.Form):
     done_on = DayField(label="完成日期", widget=DATE_INPUT, initial=timezone.localdate)
 
 
-class EducationForm(forms.Form):
+class EducationForm(CorrectionFields):
     held_on = DayField(label="日期", widget=DATE_INPUT, initial=timezone.localdate)
     description = forms.CharField(label="警示教育内容", widget=forms.Textarea(attrs={"rows": 2}))
     participants = forms.IntegerField(label="参加人数", min_value=0, max_value=MAX_COUNT)
 
 
-class AddSubjectForm(forms.Form):
+class AddSubjectForm(CorrectionFields):
     """An investigator names a subject the chain did not, always with the reason."""
 
     track = forms.ChoiceField(label="责任轨道", choices=Track.choices)
@@ -226,7 +262,7 @@ def apply_service_errors(form: forms.Form, error: ValidationError, measure_forms
             target.add_error(field, messages)
             if "处理措施有误，见下方标注" not in form.non_field_errors():
                 form.add_error(None, "处理措施有误，见下方标注")
-        elif key in form.fields:
+        elif key in form.fields and not form.fields[key].widget.is_hidden:
             form.add_error(key, messages)
         else:
             form.add_error(None, messages)

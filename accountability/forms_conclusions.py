@@ -14,7 +14,7 @@ from responsibility.models import CadreAuthority, DutyType, Track
 from responsibility.permissions import Visibility
 from responsibility.validators import validate_clean_text
 
-from .forms import DATE_INPUT
+from .forms import DATE_INPUT, CorrectionFields
 from .grading import INVESTIGATION_DAYS
 from .measures import CRIMINAL_ARTICLES
 from .measures import choices as measure_choices
@@ -68,7 +68,7 @@ class UnitProblemForm(forms.Form):
             self.fields["unit"].queryset = scoped(vis, "units")
 
 
-class AppraisalForm(forms.Form):
+class AppraisalForm(CorrectionFields):
     start = DayField(label="鉴定开始日期", widget=DATE_INPUT)
     end = DayField(label="鉴定结束日期", required=False, widget=DATE_INPUT, help_text="仍在进行的留空")
     subject = forms.CharField(label="鉴定事项", required=False, max_length=300)
@@ -140,7 +140,7 @@ def record_label(record) -> str:
     return f"{name}，{place}" if name and place else name or place
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(CorrectionFields):
     """问题线索移交: the responsible records, the receiving body (or the cadre authority that names it)."""
 
     records = forms.MultipleChoiceField(
@@ -329,7 +329,8 @@ def show_service_errors(
         field = (rename or {}).get(key) or (match[1] if match else key)
         if REVIEW_KEY.match(key):
             field = "item"
-        form.add_error(field if field in form.fields else None, messages)
+        shown = field in form.fields and not form.fields[field].widget.is_hidden
+        form.add_error(field if shown else None, messages)
 
 
 def conclusion_forms(*, case, handovers, records, actions, bound: dict, team=()) -> dict:

@@ -245,11 +245,13 @@ def case_export(case: Case) -> dict:
         }
 
     def measures(decision: Decision | None):
+        """The 处理建议 (the finding's own measures); what came back from a hand-over is under `handed_over`."""
         if decision is None:
             return []
         return [
             {"form": m.kind, "channel": m.channel, "article": m.article or None, "months": m.period_months}
             for m in decision.measures.all()
+            if m.handover_id is None
         ]
 
     return {

@@ -65,6 +65,7 @@ urlpatterns = [
     path("cases/<str:code>/education/", cases.case_education, name="case_education"),
     path("cases/<str:code>/subjects/", cases.case_add_subject, name="case_add_subject"),
     path("cases/<str:code>/close/", cases.case_close, name="case_close"),
+    path("cases/<str:code>/reopen/", cases.case_reopen, name="case_reopen"),
     # The 调查结论 forms of the workbench (conclusions.py).
     path("cases/<str:code>/nature/", conclusions.case_nature_causes, name="case_nature_causes"),
     path("cases/<str:code>/course/", conclusions.case_course, name="case_course"),

@@ -12,8 +12,10 @@ from .closing import (
     MEASURES,
     PEOPLE,
     CaseNotClosable,
+    case_reopenings,
     close_case,
     closing_blockers,
+    reopen_case,
 )
 from .conclusions import (
     HANDOVER_DECISION_DAYS,
@@ -33,6 +35,7 @@ from .corrections import (
     correct_entry,
     entry_of,
     withdraw_entry,
+    write_entry,
 )
 from .findings import (
     PUBLIC_KINDS,
@@ -104,4 +107,7 @@ __all__ = [
     "subject_kind",
     "withdraw_investigator",
     "withdraw_entry",
+    "reopen_case",
+    "case_reopenings",
+    "write_entry",
 ]

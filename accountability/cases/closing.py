@@ -7,6 +7,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from responsibility.validators import text_problem
+
 from ..models import (
     Case,
     CaseNature,
@@ -112,3 +114,40 @@ def close_case(*, case: Case, by=None) -> Case:
     # The caller's copy says closed too, so a later write through it is refused without surprise.
     case.state, case.closed_at, case.closed_by = locked.state, locked.closed_at, locked.closed_by
     return locked
+
+
+REOPENED = "重新开启："
+REASON_MAX = 100 - len(REOPENED)
+
+
+def reopen_case(*, case: Case, reason: str, by=None) -> Case:
+    """A closed case is opened again to correct its record, with the reason (kept in the case's history and
+    printed in the 结案 record); it then closes again only under 四不放过."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "重新开启案件须写明理由"})
+    # The reason is the history's change reason: at most 100 characters with its prefix.
+    problem = text_problem(reason) or (
+        f"不超过 {REASON_MAX} 字（现 {len(reason)} 字）" if len(reason) > REASON_MAX else None
+    )
+    if problem:
+        raise ValidationError({"reason": f"重新开启理由{problem}"})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.state != CaseState.CLOSED:
+            raise ValidationError({"reason": f"{locked.code}：案件尚未结案，无须重新开启"})
+        locked.state, locked.closed_at, locked.closed_by = CaseState.OPEN, None, None
+        locked._history_user = by
+        locked._change_reason = REOPENED + reason
+        locked.save(update_fields=["state", "closed_at", "closed_by"])
+    case.state, case.closed_at, case.closed_by = locked.state, None, None
+    return locked
+
+
+def case_reopenings(case: Case) -> list:
+    """Each reopening of the case: when, by whom, why (from its history, oldest first)."""
+    return list(
+        case.history.filter(history_change_reason__startswith=REOPENED)
+        .select_related("history_user")
+        .order_by("history_date")
+    )

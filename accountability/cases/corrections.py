@@ -79,14 +79,14 @@ def _lock_open_case(case_id: int) -> Case:
     return locked
 
 
-def mark_withdrawn(entry, *, reason: str, by) -> None:
+def mark_withdrawn(entry, *, reason: str, by, field: str = "reason") -> None:
     model = type(entry)
     now = timezone.now()
     won = model.every.filter(pk=entry.pk, withdrawn_at__isnull=True).update(
         withdrawn_at=now, withdrawn_by=by, withdrawal_reason=reason
     )
     if not won:
-        raise ValidationError({"reason": f"该{KIND_LABELS[kind_of(entry)]}已撤销或已更正"})
+        raise ValidationError({field: f"该{KIND_LABELS[kind_of(entry)]}已撤销或已更正"})
     entry.withdrawn_at, entry.withdrawn_by, entry.withdrawal_reason = now, by, reason
 
 
@@ -119,10 +119,10 @@ def sync_handover_completion(handover: HandOver) -> None:
         HandOver.every.filter(pk=handover.pk).update(completed_on=completed)
 
 
-def _check_reason(reason: str, what: str) -> str:
+def _check_reason(reason: str, what: str, field: str = "reason") -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": f"{what}须写明理由"})
+        raise ValidationError({field: f"{what}须写明理由"})
     return reason
 
 
@@ -140,11 +140,12 @@ def withdraw_entry(*, entry, reason: str, by=None):
 
 def correct_entry(*, entry, reason: str, write: Callable[[], object], by=None):
     """更正: the entry is withdrawn with the reason, and `write()` (the entry's own service) records the new
-    version, which says what it replaces. All or nothing: a refused new version leaves the old one standing."""
-    reason = _check_reason(reason, "更正")
+    version, which says what it replaces. All or nothing: a refused new version leaves the old one standing.
+    Refusals of the correction itself name `correction_reason` (pages and API share the field name)."""
+    reason = _check_reason(reason, "更正", "correction_reason")
     with transaction.atomic():
         _lock_open_case(case_id_of(entry))
-        mark_withdrawn(entry, reason=reason, by=by)
+        mark_withdrawn(entry, reason=reason, by=by, field="replaces")
         new = write()
         if type(new) is not type(entry):
             raise TypeError("a correction replaces an entry with one of its own kind")
@@ -158,3 +159,16 @@ def correct_entry(*, entry, reason: str, write: Callable[[], object], by=None):
             _after_withdrawal(entry, reason=reason, by=by)
             sync_handover_completion(new)
     return new
+
+
+def write_entry(*, case: Case, kind: str, write: Callable[[], object], replaces=None, reason="", by=None):
+    """What every workbench form and API endpoint that adds an entry calls: a new entry, or — given the id it
+    `replaces` — the correction of that one (withdrawn with the reason, the new version linked to it)."""
+    if not replaces:
+        return write()
+    entry = entry_of(case, kind, replaces)
+    if entry is None:
+        raise ValidationError(
+            {"replaces": f"要更正的{KIND_LABELS[kind]}（编号 {replaces}）不在本案中或已撤销"}
+        )
+    return correct_entry(entry=entry, reason=reason, write=write, by=by)

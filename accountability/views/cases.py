@@ -26,6 +26,7 @@ from responsibility.views import render_page
 
 from .. import cases as case_services
 from ..forms import (
+    CORRECTION_FIELDS,
     AddSubjectForm,
     CauseForm,
     CompleteActionForm,
@@ -33,6 +34,7 @@ from ..forms import (
     EducationForm,
     apply_service_errors,
 )
+from ..forms_corrections import correction_form
 from ..forms_timeline import ReportDatesForm
 from ..listing import query_without_page, text_search
 from ..measures import label_of as measure_label
@@ -178,7 +180,11 @@ def _ranges_text(grade: str) -> list[str]:
 
 
 def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bound):
-    records = _record_rows(case_records(case))
+    raw_records = case_records(case)
+    if request.method == "GET":
+        # ?correct=<kind>-<id>: the form that added that entry, filled with it, to correct it.
+        bound |= correction_form(case, request.GET.get("correct", ""), vis=vis, records=raw_records)
+    records = _record_rows(raw_records)
     tracks = records_by_track(records)
     blockers = case_services.closing_blockers(case)
     actions = list(case.corrective_actions.select_related("verified_by"))
@@ -214,6 +220,7 @@ def _workbench(request, case: Case, vis: Visibility, *, status: int = 200, **bou
         "may_review": may(vis, "case", "write"),
         "bound_forms": bound,
         "withdrawals": case_withdrawals(case),
+        "reopenings": case_services.case_reopenings(case),
     }
     return render_page(request, "accountability/case_workbench.html", context, status=status)
 
@@ -237,17 +244,31 @@ def _done(request, case: Case, message: str, anchor: str = ""):
     return redirect(reverse("accountability:case_workbench", args=[case.code]) + anchor)
 
 
-def _case_form_post(request, code, form_class, write, done_message: str, anchor: str, form_name: str):
-    """Validate a workbench form, write through a case service, and show the service's refusal on the form."""
+def _case_form_post(
+    request, code, form_class, write, done_message: str, anchor: str, form_name: str, kind: str = ""
+):
+    """Validate a workbench form, write through a case service, and show the service's refusal on the form.
+    `kind`: the form adds an entry of that kind, or corrects one (case_services.write_entry)."""
     vis, case = _post_case(request, code)
     form = form_class(request.POST)
     if form.is_valid():
         try:
-            write(case, form.cleaned_data)
+            if kind:
+                write_entry(case, kind, form, lambda data: write(case, data), request.user)
+            else:
+                write(case, form.cleaned_data)
             return _done(request, case, done_message, anchor)
         except ValidationError as exc:
             apply_service_errors(form, exc)
     return _workbench(request, case, vis, status=400, **{form_name: form})
+
+
+def write_entry(case: Case, kind: str, form, write, by):
+    """A workbench form that adds an entry: a new one, or the correction it was opened for (?correct=)."""
+    data = {name: value for name, value in form.cleaned_data.items() if name not in CORRECTION_FIELDS}
+    return case_services.write_entry(
+        case=case, kind=kind, write=lambda: write(data), **form.correction(), by=by
+    )
 
 
 @page("case", "write")
@@ -275,6 +296,7 @@ def case_action_add(request, code):
         "已登记整改措施",
         "#actions",
         "action_form",
+        kind="action",
     )
 
 
@@ -309,6 +331,7 @@ def case_education(request, code):
         "已记录警示教育",
         "#education",
         "education_form",
+        kind="education",
     )
 
 
@@ -318,17 +341,22 @@ def case_add_subject(request, code):
     vis, case = _post_case(request, code)
     form = AddSubjectForm(request.POST, vis=vis)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            record = case_services.add_subject(
-                case=case,
-                track=data["track"],
-                reason=data["reason"],
-                types=data["types"],
-                unit=data["unit"],
-                position=data["position"],
-                person=data["person"],
-                by=request.user,
+            record = write_entry(
+                case,
+                "subject",
+                form,
+                lambda data: case_services.add_subject(
+                    case=case,
+                    track=data["track"],
+                    reason=data["reason"],
+                    types=data["types"],
+                    unit=data["unit"],
+                    position=data["position"],
+                    person=data["person"],
+                    by=request.user,
+                ),
+                request.user,
             )
             return _done(request, case, "已增列责任主体", f"#record-{record.pk}")
         except ValidationError as exc:
@@ -351,6 +379,19 @@ def case_close(request, code):
     # Post/redirect/get: the refusal is shown once on the workbench, so a reload never re-submits.
     request.session[_refused_key(case)] = [list(b) for b in refused]
     return redirect(reverse("accountability:case_workbench", args=[case.code]) + "#close-refused")
+
+
+@page("case", "write")
+@require_POST
+def case_reopen(request, code):
+    """A closed case opened again to correct its record, with the reason (the case's history keeps it)."""
+    vis, case = _post_case(request, code)
+    try:
+        case_services.reopen_case(case=case, reason=request.POST.get("reason", ""), by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "不能重新开启：" + "；".join(exc.messages))
+        return redirect(reverse("accountability:case_workbench", args=[case.code]) + "#reopen")
+    return _done(request, case, "案件已重新开启，更正后须按四不放过重新结案", "#reopen")
 
 
 def _refused_key(case: Case) -> str:

@@ -38,7 +38,7 @@ from ..forms_conclusions import (
 )
 from ..models import CorrectiveAction, Measure
 from ..selectors import case_records
-from .cases import _done, _post_case, _workbench
+from .cases import _done, _post_case, _workbench, write_entry
 
 
 def _submit(request, case, vis, form, form_name: str, write, message: str, anchor: str, rename=None):
@@ -116,12 +116,19 @@ def case_unit_problems(request, code):
 def case_appraisal_add(request, code):
     vis, case = _post_case(request, code)
 
-    def write(data):
-        case_services.add_appraisal_period(
-            case=case, start=data["start"], end=data["end"], subject=data["subject"], by=request.user
+    form = AppraisalForm(request.POST)
+
+    def write(_data):
+        write_entry(
+            case,
+            "appraisal",
+            form,
+            lambda data: case_services.add_appraisal_period(
+                case=case, start=data["start"], end=data["end"], subject=data["subject"], by=request.user
+            ),
+            request.user,
         )
 
-    form = AppraisalForm(request.POST)
     return _submit(request, case, vis, form, "appraisal_form", write, "已登记技术鉴定期间", "#appraisal")
 
 
@@ -152,16 +159,22 @@ def case_handover(request, code):
     vis, case = _post_case(request, code)
     form = HandOverForm(request.POST, records=case_records(case))
 
-    def write(data):
-        case_services.hand_over(
-            case=case,
-            records=form.chosen_records(),
-            handed_on=data["handed_on"],
-            receiving_body=data["receiving_body"],
-            authority=data["authority"],
-            decision_due=data["decision_due"],
-            note=data["note"],
-            by=request.user,
+    def write(_data):
+        write_entry(
+            case,
+            "handover",
+            form,
+            lambda data: case_services.hand_over(
+                case=case,
+                records=form.chosen_records(),
+                handed_on=data["handed_on"],
+                receiving_body=data["receiving_body"],
+                authority=data["authority"],
+                decision_due=data["decision_due"],
+                note=data["note"],
+                by=request.user,
+            ),
+            request.user,
         )
 
     return _submit(request, case, vis, form, "handover_form", write, "已登记问题线索移交", "#handovers")

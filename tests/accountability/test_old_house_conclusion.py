@@ -196,15 +196,13 @@ def replay(client) -> dict:
 
     # Officials: responsible with their category, handed over by cadre authority, decisions coming back.
     by_authority: dict[str, list[AccountabilityRecord]] = {}
-    for (position, person), (category, _measure) in OFFICIALS.items():
+    for (position, person), (category, measure) in OFFICIALS.items():
         rec = record(position, person)
-        api(
-            client,
-            "post",
-            f"/api/v1/records/{rec.pk}/finding/",
-            {"finding": "responsible", "category": category},
-            201,
-        )
+        # A finding without its 处理建议 is refused (the page's and the admin's rule); the proposal here is
+        # what the body with cadre authority then decides.
+        bare = {"finding": "responsible", "category": category}
+        api(client, "post", f"/api/v1/records/{rec.pk}/finding/", bare, 400)
+        api(client, "post", f"/api/v1/records/{rec.pk}/finding/", bare | {"measures": [measure]}, 201)
         by_authority.setdefault(rec.authority, []).append(rec)
     handovers = {}
     for authority, records in by_authority.items():

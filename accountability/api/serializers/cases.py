@@ -205,7 +205,29 @@ class OpenCaseSerializer(serializers.Serializer):
         return attrs
 
 
-class AddSubjectSerializer(serializers.Serializer):
+class CorrectionInput(serializers.Serializer):
+    """An entry's create fields, and — to correct one — the id of the entry it replaces with the reason."""
+
+    replaces = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="更正：被更正条目的编号（原条目撤销并保留）"
+    )
+    correction_reason = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default="", help_text="更正理由（更正时必填）"
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("replaces") and not attrs.get("correction_reason", "").strip():
+            raise serializers.ValidationError({"correction_reason": "更正须写明理由"})
+        return attrs
+
+    def correction(self) -> dict:
+        """The write_entry keywords, taken out of the validated data."""
+        data = self.validated_data
+        return {"replaces": data.pop("replaces", None), "reason": data.pop("correction_reason", "")}
+
+
+class AddSubjectSerializer(CorrectionInput):
     track = serializers.ChoiceField(choices=Track.choices)
     reason = serializers.CharField(max_length=5000, help_text="增列理由（必填）")
     types = serializers.ListField(child=serializers.ChoiceField(choices=DutyType.choices), min_length=1)
@@ -247,7 +269,7 @@ class InvestigatorCreateSerializer(serializers.Serializer):
     )
 
 
-class AppraisalCreateSerializer(serializers.Serializer):
+class AppraisalCreateSerializer(CorrectionInput):
     start = DayField()
     end = DayField(required=False, allow_null=True)
     subject = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -261,7 +283,7 @@ class PeriodSerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=60, max_value=3650, help_text="国务院确定的调查期限（天）")
 
 
-class HandOverCreateSerializer(serializers.Serializer):
+class HandOverCreateSerializer(CorrectionInput):
     records = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
     handed_on = DayField()
     authority = serializers.ChoiceField(choices=CadreAuthority.choices, required=False, allow_blank=True)
@@ -270,7 +292,7 @@ class HandOverCreateSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class CorrectiveActionCreateSerializer(serializers.Serializer):
+class CorrectiveActionCreateSerializer(CorrectionInput):
     description = serializers.CharField(max_length=5000)
     responsible = serializers.CharField(max_length=200, required=False, allow_blank=True)
     due_on = DayField(required=False, allow_null=True)
@@ -280,7 +302,7 @@ class CompleteActionSerializer(serializers.Serializer):
     done_on = DayField(required=False, help_text="完成日期，默认今日")
 
 
-class EducationCreateSerializer(serializers.Serializer):
+class EducationCreateSerializer(CorrectionInput):
     held_on = DayField()
     description = serializers.CharField(max_length=5000)
     participants = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, default=0)
@@ -302,6 +324,10 @@ class HandOverDecisionSerializer(serializers.Serializer):
 
 class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, help_text="撤销理由（必填）")
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=95, help_text="重新开启理由（必填，不超过95字）")
 
 
 class WithdrawnSerializer(serializers.Serializer):

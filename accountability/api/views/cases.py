@@ -26,9 +26,6 @@ from ...models import (
 from ...selectors import case_export, case_records
 from ..serializers.cases import (
     AddSubjectSerializer,
-    AppraisalCreateSerializer,
-    AppraisalEndSerializer,
-    AppraisalPeriodSerializer,
     CaseDetailSerializer,
     CaseSerializer,
     CauseSerializer,
@@ -39,27 +36,30 @@ from ..serializers.cases import (
     CorrectiveActionSerializer,
     EducationCreateSerializer,
     EducationSerializer,
-    HandOverCreateSerializer,
-    HandOverDecisionSerializer,
-    HandOverSerializer,
     InvestigatorCreateSerializer,
     OpenCaseSerializer,
-    PeriodSerializer,
+    ReopenSerializer,
     UnitProblemCreateSerializer,
-    WithdrawnSerializer,
-    WithdrawSerializer,
 )
-from ..serializers.records import MeasureSerializer, RecordSerializer
-from .common import CODE_LOOKUP, _parse, visible_accidents, visible_cases, visible_findings, visible_hazards
+from ..serializers.records import RecordSerializer
+from .case_conclusions import CaseConclusionActions
+from .common import (
+    CODE_LOOKUP,
+    _case_action,
+    _parse,
+    _parse_entry,
+    visible_accidents,
+    visible_cases,
+    visible_findings,
+    visible_hazards,
+)
 from .records import _records
 
 
-def _case_action(request_serializer, response, parameters=CODE_LOOKUP):
-    return extend_schema(request=request_serializer, responses=response, parameters=parameters)
-
-
 @extend_schema_view(retrieve=extend_schema(parameters=CODE_LOOKUP))
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(
+    CaseConclusionActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """一案双查 cases: records by track with findings, measures and amendments; closing through 四不放过."""
 
     permission_classes = [IsAuthenticated, HasActionRole]
@@ -73,6 +73,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         complete_corrective_action=("case", "write"),
         education=("case", "write"),
         close=("case", "write"),
+        reopen=("case", "write"),
         conclusions=("case", "write"),
         unit_problems=("case", "write"),
         investigators=("case", "write"),
@@ -136,9 +137,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def subjects(self, request, code=None):
         """Add a subject the chain did not name (always with the reason); nothing is ever removed."""
         case = self.get_object()
-        data = _parse(AddSubjectSerializer, self)
-        with transaction.atomic():
-            record = case_services.add_subject(
+        data, correction = _parse_entry(AddSubjectSerializer, self)
+        record = case_services.write_entry(
+            case=case,
+            kind="subject",
+            write=lambda: case_services.add_subject(
                 case=case,
                 track=data["track"],
                 reason=data["reason"],
@@ -148,7 +151,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 person=data.get("person"),
                 entity=data.get("entity", False),
                 by=request.user,
-            )
+            ),
+            **correction,
+            by=request.user,
+        )
         return Response(RecordSerializer(_records().get(pk=record.pk)).data, status=status.HTTP_201_CREATED)
 
     @_case_action(ConclusionsSerializer, CaseDetailSerializer)
@@ -188,112 +194,6 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         return self._detail(case)
 
-    @_case_action(AppraisalCreateSerializer, {201: AppraisalPeriodSerializer})
-    @action(detail=True, methods=["post"], url_path="appraisal-periods")
-    def appraisal_periods(self, request, code=None):
-        """Art 27: a technical-appraisal period; its days move the investigation due date."""
-        case = self.get_object()
-        data = _parse(AppraisalCreateSerializer, self)
-        with transaction.atomic():
-            period = case_services.add_appraisal_period(case=case, **data, by=request.user)
-        return Response(AppraisalPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
-
-    @_case_action(
-        AppraisalEndSerializer,
-        AppraisalPeriodSerializer,
-        parameters=[*CODE_LOOKUP, OpenApiParameter("period_id", int, OpenApiParameter.PATH)],
-    )
-    @action(detail=True, methods=["post"], url_path=r"appraisal-periods/(?P<period_id>[0-9]+)/end")
-    def end_appraisal_period(self, request, code=None, period_id=None):
-        case = self.get_object()
-        period = case.appraisal_periods.filter(pk=int(period_id)).first()
-        if period is None:
-            raise Http404
-        data = _parse(AppraisalEndSerializer, self)
-        with transaction.atomic():
-            period = case_services.end_appraisal_period(period=period, end=data["end"], by=request.user)
-        return Response(AppraisalPeriodSerializer(period).data)
-
-    @_case_action(PeriodSerializer, CaseDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="investigation-period")
-    def investigation_period(self, request, code=None):
-        """特别重大: the period the State Council sets."""
-        case = self.get_object()
-        data = _parse(PeriodSerializer, self)
-        with transaction.atomic():
-            case_services.set_investigation_period(case=case, days=data["days"], by=request.user)
-        return self._detail(case)
-
-    @_case_action(HandOverCreateSerializer, {201: HandOverSerializer})
-    @action(detail=True, methods=["post"])
-    def handovers(self, request, code=None):
-        """问题线索移交: responsible records to the body with authority; decisions come back."""
-        case = self.get_object()
-        data = _parse(HandOverCreateSerializer, self)
-        records = list(case.records.filter(pk__in=data.pop("records")))
-        with transaction.atomic():
-            handover = case_services.hand_over(case=case, records=records, **data, by=request.user)
-        return Response(HandOverSerializer(handover).data, status=status.HTTP_201_CREATED)
-
-    @_case_action(
-        HandOverDecisionSerializer,
-        {201: MeasureSerializer},
-        parameters=[*CODE_LOOKUP, OpenApiParameter("handover_id", int, OpenApiParameter.PATH)],
-    )
-    @action(detail=True, methods=["post"], url_path=r"handovers/(?P<handover_id>[0-9]+)/decisions")
-    def handover_decision(self, request, code=None, handover_id=None):
-        """The decision that came back from a hand-over: the measure and its document number."""
-        case = self.get_object()
-        handover = case.handovers.filter(pk=int(handover_id)).select_related("case").first()
-        data = _parse(HandOverDecisionSerializer, self)
-        record = case.records.filter(pk=data["record"]).first()
-        if handover is None or record is None:
-            raise Http404
-        with transaction.atomic():
-            measure = case_services.record_handover_decision(
-                handover=handover,
-                record=record,
-                measure=dict(data["measure"]),
-                document_number=data["document_number"],
-                decided_on=data["decided_on"],
-                correction_reason=data["correction_reason"],
-                by=request.user,
-            )
-        return Response(MeasureSerializer(measure).data, status=status.HTTP_201_CREATED)
-
-    @_case_action(
-        WithdrawSerializer,
-        {200: WithdrawnSerializer},
-        parameters=[
-            *CODE_LOOKUP,
-            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(case_services.KINDS)),
-            OpenApiParameter("entry_id", int, OpenApiParameter.PATH),
-        ],
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path=r"entries/(?P<kind>handover|decision|appraisal|education|action|subject)/(?P<entry_id>[0-9]+)/withdraw",
-    )
-    def withdraw_entry(self, request, code=None, kind=None, entry_id=None):
-        """撤销 an entry the case's workbench wrote (kept, struck through, no longer counted), with the reason."""
-        case = self.get_object()
-        entry = case_services.entry_of(case, kind, int(entry_id))
-        if entry is None:
-            raise Http404
-        data = _parse(WithdrawSerializer, self)
-        with transaction.atomic():
-            case_services.withdraw_entry(entry=entry, reason=data["reason"], by=request.user)
-        return Response(
-            {
-                "kind": kind,
-                "id": entry.pk,
-                "withdrawn_at": entry.withdrawn_at,
-                "withdrawn_by": request.user.username,
-                "withdrawal_reason": entry.withdrawal_reason,
-            }
-        )
-
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, parameters=CODE_LOOKUP)
     @action(detail=True, methods=["get"])
     def export(self, request, code=None):
@@ -315,14 +215,19 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def corrective_actions(self, request, code=None):
         """四不放过 (3): add a corrective action the case requires."""
         case = self.get_object()
-        data = _parse(CorrectiveActionCreateSerializer, self)
-        with transaction.atomic():
-            corrective = case_services.add_corrective_action(
+        data, correction = _parse_entry(CorrectiveActionCreateSerializer, self)
+        corrective = case_services.write_entry(
+            case=case,
+            kind="action",
+            write=lambda: case_services.add_corrective_action(
                 case=case,
                 description=data["description"],
                 responsible=data.get("responsible", ""),
                 due_on=data.get("due_on"),
-            )
+            ),
+            **correction,
+            by=request.user,
+        )
         return Response(CorrectiveActionSerializer(corrective).data, status=status.HTTP_201_CREATED)
 
     @_case_action(
@@ -349,15 +254,20 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def education(self, request, code=None):
         """四不放过 (4): record the warning education."""
         case = self.get_object()
-        data = _parse(EducationCreateSerializer, self)
-        with transaction.atomic():
-            activity = case_services.record_education(
+        data, correction = _parse_entry(EducationCreateSerializer, self)
+        activity = case_services.write_entry(
+            case=case,
+            kind="education",
+            write=lambda: case_services.record_education(
                 case=case,
                 held_on=data["held_on"],
                 description=data["description"],
                 participants=data["participants"],
                 by=request.user,
-            )
+            ),
+            **correction,
+            by=request.user,
+        )
         return Response(EducationSerializer(activity).data, status=status.HTTP_201_CREATED)
 
     @_case_action(None, {200: CaseDetailSerializer, 409: ClosingRefusedSerializer})
@@ -375,4 +285,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 },
                 status=status.HTTP_409_CONFLICT,
             )
+        return self._detail(case)
+
+    @_case_action(ReopenSerializer, CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, code=None):
+        """Reopen a closed case to correct its record, with the reason; it closes again under 四不放过."""
+        case = self.get_object()
+        data = _parse(ReopenSerializer, self)
+        case_services.reopen_case(case=case, reason=data["reason"], by=request.user)
         return self._detail(case)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 
 from responsibility.api.schema import code_path_parameter
 from responsibility.permissions import request_visibility
@@ -28,6 +29,14 @@ def _parse(serializer_class, view):
     return serializer.validated_data
 
 
+def _parse_entry(serializer_class, view) -> tuple[dict, dict]:
+    """An entry's fields and its correction keywords (`replaces`, `reason`) for `write_entry`."""
+    serializer = serializer_class(data=view.request.data, context=_context(view))
+    serializer.is_valid(raise_exception=True)
+    correction = serializer.correction()
+    return serializer.validated_data, correction
+
+
 def _new_code(prefix: str, model) -> str:
     while True:
         code = f"{prefix}{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"
@@ -36,3 +45,7 @@ def _new_code(prefix: str, model) -> str:
 
 
 CODE_LOOKUP = [code_path_parameter("code", "编码")]
+
+
+def _case_action(request_serializer, response, parameters=CODE_LOOKUP):
+    return extend_schema(request=request_serializer, responses=response, parameters=parameters)

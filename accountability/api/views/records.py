@@ -81,6 +81,8 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 grounds=data.get("grounds", ""),
                 no_measure_reason=data.get("no_measure_reason", ""),
                 measures=[dict(m) for m in data.get("measures", [])],
+                # As on the page and in the admin: 负有责任 needs a measure or a written 免予处理 reason.
+                require_measure=True,
                 by=request.user,
             )
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
@@ -104,6 +106,8 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 grounds=data.get("grounds", ""),
                 no_measure_reason=data.get("no_measure_reason", ""),
                 measures=[dict(m) for m in data.get("measures", [])],
+                # As on the page and in the admin: 负有责任 needs a measure or a written 免予处理 reason.
+                require_measure=True,
                 by=request.user,
             )
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
