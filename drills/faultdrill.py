@@ -2,13 +2,14 @@
 """`make faultdrill`: faults under the load test's load, on the stack's own PostgreSQL and Redis (never the
 machine's), one after another:
 
-1. PostgreSQL restarted (pg_ctl restart -m fast);
-2. Redis stopped for FAULT_REDIS_SECONDS (default 60), then started again;
-3. a gunicorn worker SIGKILLed;
-4. the Celery pool processes SIGKILLed mid-delivery: a sweep for a later day (the due hazards' deadline
-   day, new thresholds) is enqueued, and the pool is killed once some of its reminders are delivered and
-   others still pending;
-5. the evidence disk (a FAULT_MEDIA_MB tmpfs mounted as MEDIA_ROOT) filled for FAULT_DISK_SECONDS, then freed.
+1. the evidence disk (a FAULT_MEDIA_MB tmpfs mounted as MEDIA_ROOT) filled for FAULT_DISK_SECONDS, then freed,
+   while the enterprises are uploading their rectifications' evidence;
+2. PostgreSQL restarted (pg_ctl restart -m fast);
+3. Redis stopped for FAULT_REDIS_SECONDS (default 60), then started again;
+4. a gunicorn worker SIGKILLed;
+5. the Celery pool processes SIGKILLed mid-delivery: a sweep for a later day (three days before the due
+   hazards' deadline: the rules' -3 threshold) is enqueued, and the pool is killed once some of its
+   reminders are delivered and others still pending.
 
 For each: the status codes a probing user saw (an enterprise reading its hazards, every 0.5 s) and those
 every load user saw (locust's requests, from the fault until the next one), the seconds until /readyz
@@ -174,12 +175,14 @@ def main() -> int:
             time.sleep(DISK_FULL)
             (stack.media / "filler").unlink()
 
+        # The full disk first: the enterprises' rectifications with evidence come in the first minutes (each
+        # user's hazards are then submitted), so uploads meet the full disk.
         faults = [
+            (f"evidence disk full {DISK_FULL:g} s", disk_full),
             ("PostgreSQL restarted", stack.restart_postgres),
             (f"Redis stopped {REDIS_DOWN:g} s", redis_down),
             ("gunicorn worker SIGKILL", kill_web_worker),
             ("Celery pool processes SIGKILL mid-delivery", kill_celery_mid_delivery),
-            (f"evidence disk full {DISK_FULL:g} s", disk_full),
         ]
         rows, starts = [], []
         for name, fault in faults:
