@@ -21,6 +21,7 @@ from .models import Category, Finding
 from .pickers import PickField, scoped
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+REVISION_REASON_MAX = 97  # cases.conclusions.REASON_MAX: the history's change reason holds 100 characters
 
 
 class TraceForm(forms.Form):
@@ -197,7 +198,18 @@ class CorrectionFields(forms.Form):
         }
 
 
-class CauseForm(forms.Form):
+class RevisionReason(forms.Form):
+    """A recorded conclusion (cause, nature, course, lessons) is changed or cleared only as a correction."""
+
+    correction_reason = forms.CharField(
+        label="更正理由",
+        required=False,
+        max_length=REVISION_REASON_MAX,
+        help_text="修改或撤销已记录的内容时必填",
+    )
+
+
+class CauseForm(RevisionReason):
     cause = forms.CharField(label="事故（隐患）原因", widget=forms.Textarea(attrs={"rows": 4}))
 
 

@@ -14,7 +14,7 @@ from responsibility.models import CadreAuthority, DutyType, Track
 from responsibility.permissions import Visibility
 from responsibility.validators import validate_clean_text
 
-from .forms import DATE_INPUT, CorrectionFields
+from .forms import DATE_INPUT, CorrectionFields, RevisionReason
 from .grading import INVESTIGATION_DAYS
 from .measures import CRIMINAL_ARTICLES
 from .measures import choices as measure_choices
@@ -25,7 +25,7 @@ from .pickers import PickField, scoped
 TEXT = {"rows": 4}
 
 
-class NatureCausesForm(forms.Form):
+class NatureCausesForm(RevisionReason):
     """事故性质, 直接原因 and 间接原因 (record_conclusions)."""
 
     nature = forms.ChoiceField(
@@ -45,13 +45,13 @@ class NatureCausesForm(forms.Form):
         return data
 
 
-class CourseForm(forms.Form):
+class CourseForm(RevisionReason):
     course_and_rescue = forms.CharField(
         label="事故发生经过和应急救援情况", max_length=50000, widget=forms.Textarea(attrs={"rows": 6})
     )
 
 
-class LessonsForm(forms.Form):
+class LessonsForm(RevisionReason):
     lessons = forms.CharField(label="主要教训", max_length=20000, widget=forms.Textarea(attrs=TEXT))
 
 

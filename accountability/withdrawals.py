@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from .cases.conclusions import CONCLUSION_LABELS, CORRECTED
 from .measures import label_of
 from .models import (
     AccountabilityRecord,
     AppraisalPeriod,
     Case,
+    CaseNature,
     CorrectiveAction,
     EducationActivity,
     HandOver,
@@ -64,4 +66,41 @@ def case_withdrawals(case: Case) -> list[dict]:
                 "corrected": replaced_by is not None,
             }
         )
-    return sorted(result, key=lambda row: row["at"], reverse=True)
+    return sorted(result + conclusion_corrections(case), key=lambda row: row["at"], reverse=True)
+
+
+def _conclusion_text(name: str, value: str) -> str:
+    if not value:
+        return "（撤销）"
+    if name == "nature":
+        return CaseNature(value).label if value in CaseNature.values else value
+    return value if len(value) <= 60 else value[:60] + "…"
+
+
+def conclusion_corrections(case: Case) -> list[dict]:
+    """Each correction of a recorded conclusion (事故性质, 原因, 经过, 教训): what it said before and after,
+    from the case's history, whose change reason holds the correction's reason."""
+    rows = []
+    revisions = case.history.filter(history_change_reason__startswith=CORRECTED).select_related(
+        "history_user"
+    )
+    for revision in revisions.order_by("history_date"):
+        before = revision.prev_record
+        if before is None:
+            continue
+        changed = [name for name in CONCLUSION_LABELS if getattr(before, name) != getattr(revision, name)]
+        rows.append(
+            {
+                "kind": "调查结论",
+                "text": "；".join(
+                    f"{CONCLUSION_LABELS[name]}：{_conclusion_text(name, getattr(before, name))} → "
+                    f"{_conclusion_text(name, getattr(revision, name))}"
+                    for name in changed
+                ),
+                "at": revision.history_date,
+                "by": revision.history_user,
+                "reason": revision.history_change_reason.removeprefix(CORRECTED),
+                "corrected": all(getattr(revision, name) for name in changed),
+            }
+        )
+    return rows

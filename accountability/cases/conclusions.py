@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from responsibility.models import CadreAuthority, Unit
+from responsibility.validators import text_problem
 
 from ..alerts import check_review as alert_on_review
 from ..grading import INVESTIGATION_DAYS
@@ -40,6 +41,40 @@ from .timeline import check_appraisal, check_handover, check_handover_decision, 
 _UNSET = object()
 
 
+# The conclusions a case records once and then only corrects: changing or clearing (撤销) one that was
+# recorded needs the reason, kept as the change reason of the case's history (read by withdrawals.py).
+CONCLUSION_LABELS = {
+    "nature": "事故性质",
+    "cause": "直接原因",
+    "indirect_cause": "间接原因",
+    "course_and_rescue": "事故经过和应急救援情况",
+    "lessons": "主要教训",
+}
+CORRECTED = "更正："
+REASON_MAX = 100 - len(CORRECTED)  # the history's change reason holds 100 characters
+
+
+def correction_note(recorded: dict, changes: dict, reason: str) -> str | None:
+    """The history's change reason when `changes` alters or clears a `recorded` conclusion (None: nothing
+    recorded is changed); refused without a reason."""
+    changed = [
+        CONCLUSION_LABELS[name]
+        for name, value in changes.items()
+        if recorded[name] and recorded[name] != value
+    ]
+    if not changed:
+        return None
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"correction_reason": f"{'、'.join(changed)}已记录，修改或撤销须写明更正理由"})
+    problem = text_problem(reason) or (
+        f"不超过 {REASON_MAX} 字（现 {len(reason)} 字）" if len(reason) > REASON_MAX else None
+    )
+    if problem:
+        raise ValidationError({"correction_reason": f"更正理由{problem}"})
+    return CORRECTED + reason
+
+
 def record_conclusions(
     *,
     case: Case,
@@ -48,11 +83,25 @@ def record_conclusions(
     indirect_cause=_UNSET,
     course_and_rescue=_UNSET,
     lessons=_UNSET,
+    correction_reason: str = "",
     by=None,
 ) -> Case:
-    """事故性质, 直接/间接原因, 经过和救援, 主要教训: each given field replaces the stored one (history kept)."""
+    """事故性质, 直接/间接原因, 经过和救援, 主要教训: each given field replaces the stored one; changing or
+    clearing a recorded one is a correction and needs `correction_reason` (history keeps every version)."""
+    given = {
+        name: (value or "").strip() if name != "nature" else (value or "")
+        for name, value in (
+            ("nature", nature),
+            ("cause", direct_cause),
+            ("indirect_cause", indirect_cause),
+            ("course_and_rescue", course_and_rescue),
+            ("lessons", lessons),
+        )
+        if value is not _UNSET
+    }
     with transaction.atomic():
         _require_open(case)
+        recorded = {name: getattr(case, name) for name in given}
         fields = []
         if nature is not _UNSET:
             nature = nature or ""
@@ -80,6 +129,7 @@ def record_conclusions(
         if "cause" in fields or "indirect_cause" in fields:
             case.cause_recorded_at = timezone.now() if case.cause else None
             fields.append("cause_recorded_at")
+        case._change_reason = correction_note(recorded, given, correction_reason)
         case._history_user = by
         case.save(update_fields=fields)
     return case

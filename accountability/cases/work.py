@@ -14,16 +14,21 @@ from ..models import (
     CorrectiveAction,
     EducationActivity,
 )
+from .conclusions import correction_note
 from .findings import _require_open
 from .timeline import check_action_done, check_action_due, check_education
 
 
-def record_cause(*, case: Case, cause: str, by=None) -> Case:
-    """四不放过 (1): the cause as found; a later call replaces it (the case history keeps each version)."""
+def record_cause(*, case: Case, cause: str, correction_reason: str = "", by=None) -> Case:
+    """四不放过 (1): the cause as found; changing it later is a correction with its reason (the case
+    history keeps each version)."""
     if not cause.strip():
         raise ValidationError({"cause": "原因不能为空"})
     with transaction.atomic():
         _require_open(case)
+        case._change_reason = correction_note(
+            {"cause": case.cause}, {"cause": cause.strip()}, correction_reason
+        )
         case.cause = cause.strip()
         case.cause_recorded_at = timezone.now()
         case._history_user = by

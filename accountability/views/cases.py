@@ -278,7 +278,9 @@ def case_cause(request, code):
         request,
         code,
         CauseForm,
-        lambda case, data: case_services.record_cause(case=case, cause=data["cause"], by=request.user),
+        lambda case, data: case_services.record_cause(
+            case=case, cause=data["cause"], correction_reason=data["correction_reason"], by=request.user
+        ),
         "已记录事故原因",
         "#four-nots",
         "cause_form",

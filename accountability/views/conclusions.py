@@ -64,6 +64,7 @@ def case_nature_causes(request, code):
             nature=data["nature"],
             direct_cause=data["direct_cause"],
             indirect_cause=data["indirect_cause"],
+            correction_reason=data["correction_reason"],
             by=request.user,
         )
 
@@ -78,7 +79,10 @@ def case_course(request, code):
 
     def write(data):
         case_services.record_conclusions(
-            case=case, course_and_rescue=data["course_and_rescue"], by=request.user
+            case=case,
+            course_and_rescue=data["course_and_rescue"],
+            correction_reason=data["correction_reason"],
+            by=request.user,
         )
 
     form = CourseForm(request.POST)
@@ -93,7 +97,9 @@ def case_lessons(request, code):
     vis, case = _post_case(request, code)
 
     def write(data):
-        case_services.record_conclusions(case=case, lessons=data["lessons"], by=request.user)
+        case_services.record_conclusions(
+            case=case, lessons=data["lessons"], correction_reason=data["correction_reason"], by=request.user
+        )
 
     form = LessonsForm(request.POST)
     return _submit(request, case, vis, form, "lessons_form", write, "已记录主要教训", "#conclusions")

@@ -152,12 +152,15 @@ def test_a_non_liability_accident_does_not_proceed_to_responsible_findings(case,
         )
     assert list(refused.value.message_dict) == ["finding"]
     record_finding(record=official, finding="not_responsible")
-    record_conclusions(case=case, nature="liability")
+    with pytest.raises(ValidationError) as unexplained:
+        record_conclusions(case=case, nature="liability")
+    assert list(unexplained.value.message_dict) == ["correction_reason"]
+    record_conclusions(case=case, nature="liability", correction_reason="补充调查认定为责任事故")
     record_finding(
         record=chair, finding="responsible", category="principal", measures=[{"kind": "party_warning"}]
     )
     with pytest.raises(ValidationError) as refused:
-        record_conclusions(case=case, nature="non_liability")
+        record_conclusions(case=case, nature="non_liability", correction_reason="改定性")
     assert list(refused.value.message_dict) == ["nature"]
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accountability import cases
@@ -22,6 +23,7 @@ from accountability.models import (
     EducationActivity,
     HandOver,
 )
+from accountability.withdrawals import conclusion_corrections
 from responsibility.models import Unit
 from tests.api.conftest import token_client
 from tests.factories import opened_on
@@ -287,3 +289,37 @@ def test_the_page_reopens_a_closed_case_and_refuses_without_a_reason(login, case
     assert client.post(url, {"reason": "更正移交日期"}).status_code == 302
     assert not Case.objects.get(pk=case.pk).is_closed
     assert login("enterprise").post(url, {"reason": "x"}).status_code == 403
+
+
+# ---- cause and nature: a recorded conclusion is corrected with a reason, never silently rewritten --------
+
+
+def test_changing_a_recorded_cause_needs_a_reason_and_keeps_both_versions(login, case):
+    cases.record_conclusions(case=case, nature="liability", direct_cause="附着螺栓松动")
+    # The same values again, or a field not yet recorded, are no correction.
+    cases.record_conclusions(case=case, nature="liability", direct_cause="附着螺栓松动", lessons="教训")
+    with pytest.raises(ValidationError) as refused:
+        cases.record_conclusions(case=case, direct_cause="司机违章操作")
+    assert "直接原因已记录" in refused.value.message_dict["correction_reason"][0]
+    assert Case.objects.get(pk=case.pk).cause == "附着螺栓松动"
+
+    client = token_client(User.objects.get(username="inspector"))
+    api = client.post(f"/api/v1/cases/{case.code}/conclusions/", {"nature": ""}, format="json")
+    assert api.status_code == 400 and "事故性质已记录" in api.json()["correction_reason"][0]
+    done = client.post(
+        f"/api/v1/cases/{case.code}/conclusions/",
+        {"direct_cause": "塔吊司机违章操作", "correction_reason": "监控录像复核"},
+        format="json",
+    )
+    assert done.status_code == 200, done.content
+
+    page = login("inspector")
+    refused_page = page.post(reverse("accountability:case_cause", args=[case.code]), {"cause": "另一原因"})
+    assert refused_page.status_code == 400 and "修改或撤销须写明更正理由" in refused_page.content.decode()
+
+    (row,) = conclusion_corrections(Case.objects.get(pk=case.pk))
+    assert row["reason"] == "监控录像复核" and row["by"].username == "inspector"
+    assert "直接原因：附着螺栓松动 → 塔吊司机违章操作" in row["text"]
+    shown = page.get(reverse("accountability:case_workbench", args=[case.code])).content.decode()
+    assert "监控录像复核" in shown
+    assert "监控录像复核" in str(closing_sections(Case.objects.get(pk=case.pk)))

@@ -237,11 +237,21 @@ class AddSubjectSerializer(CorrectionInput):
     entity = serializers.BooleanField(default=False, help_text="企业本身作为单位责任主体（仅主体责任轨道）")
 
 
-class CauseSerializer(serializers.Serializer):
+class RevisionReasonInput(serializers.Serializer):
+    correction_reason = serializers.CharField(
+        max_length=97,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="更正理由：修改或撤销已记录的内容时必填",
+    )
+
+
+class CauseSerializer(RevisionReasonInput):
     cause = serializers.CharField(max_length=20000)
 
 
-class ConclusionsSerializer(serializers.Serializer):
+class ConclusionsSerializer(RevisionReasonInput):
     nature = serializers.ChoiceField(choices=CaseNature.choices, required=False, allow_blank=True)
     direct_cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     indirect_cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)

@@ -207,7 +207,9 @@ class CaseViewSet(
         case = self.get_object()
         data = _parse(CauseSerializer, self)
         with transaction.atomic():
-            case_services.record_cause(case=case, cause=data["cause"], by=request.user)
+            case_services.record_cause(
+                case=case, cause=data["cause"], correction_reason=data["correction_reason"], by=request.user
+            )
         return self._detail(case)
 
     @_case_action(CorrectiveActionCreateSerializer, {201: CorrectiveActionSerializer})
