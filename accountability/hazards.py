@@ -16,6 +16,7 @@ from responsibility.models import Unit, UnitKind
 from responsibility.permissions import Role
 
 from .evidence import check_evidence
+from .hazard_dates import extension_date_problems, listing_date_problems
 from .models import (
     ExtensionDecision,
     ExtensionRequest,
@@ -167,6 +168,7 @@ def check_listing(*, hazard: Hazard, listing_unit: Unit, due_on: dt.date, listed
         errors["hazard"] = f"{hazard.code}: 已销号的隐患不能挂牌督办"
     if due_on < listed_on:
         errors["due_on"] = "督办期限不能早于挂牌日期"
+    errors = listing_date_problems(listed_on=listed_on, due_on=due_on) | errors
     if errors:
         raise ValidationError(errors)
 
@@ -199,6 +201,9 @@ def check_extension_request(*, hazard: Hazard, new_deadline: dt.date, reason: st
         raise ValidationError({"hazard": f"{hazard.code}: 已销号的隐患不能延期"})
     if not (reason or "").strip():
         raise ValidationError({"reason": "延期须写明理由"})
+    beyond = extension_date_problems(deadline=hazard.deadline, requested=new_deadline)
+    if beyond:
+        raise ValidationError(beyond)
     if new_deadline <= hazard.deadline:
         raise ValidationError(
             {"requested_deadline": f"申请延期至 {new_deadline} 须晚于现期限 {hazard.deadline}"}

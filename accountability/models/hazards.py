@@ -25,6 +25,8 @@ from responsibility.validators import (
     validate_evidence,
 )
 
+from ..hazard_dates import hazard_date_problems
+
 CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
@@ -199,6 +201,9 @@ class Hazard(models.Model):
 
     def clean(self):
         super().clean()
+        dates = hazard_date_problems(found_on=self.found_on, deadline=self.deadline)
+        if dates:
+            raise ValidationError({field: f"{self.code}: {message}" for field, message in dates.items()})
         if self.hazard_since and self.deadline and self.hazard_since > self.deadline:
             raise ValidationError({"hazard_since": f"{self.code}: 隐患形成日期不能晚于整改期限"})
         if self.found_on and self.deadline and self.deadline < self.found_on:

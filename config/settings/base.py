@@ -314,6 +314,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process (the embedded default).
+# The latest a hazard's 整改期限, a 督办期限 or an extension may run, in days from the day it runs from
+# (accountability/hazard_dates.py).
+HAZARD_DEADLINE_MAX_DAYS = 365
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
