@@ -57,7 +57,7 @@ class TraceForm(forms.Form):
         widget=DATE_INPUT,
         help_text="填写后追溯 [隐患形成日期, 日期] 期间的历任责任人",
     )
-    also_sectors = forms.MultipleChoiceField(
+    also_sector = forms.MultipleChoiceField(
         label="同时涉及的行业", required=False, widget=forms.SelectMultiple(attrs={"size": 3})
     )
     unit = forms.CharField(
@@ -80,7 +80,7 @@ class TraceForm(forms.Form):
     def __init__(self, *args, sectors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = [("", "—")] + [(c, f"{n}（{c}）") for c, n in sectors]
-        self.fields["also_sectors"].choices = [(c, f"{n}（{c}）") for c, n in sectors]
+        self.fields["also_sector"].choices = [(c, f"{n}（{c}）") for c, n in sectors]
 
     @property
     def mode(self) -> str | None:

@@ -78,6 +78,13 @@ class TraceQuerySerializer(serializers.Serializer):
         return TraceRequest.of(self.validated_data)
 
 
+def unknown_parameters(query, known: set[str]) -> dict[str, str]:
+    """The query's parameters that are not the trace's, each with the message naming it."""
+    return {
+        name: f"未知参数“{name}”（可用：{'、'.join(sorted(known))}）" for name in query if name not in known
+    }
+
+
 @dataclass(frozen=True)
 class TraceRequest:
     accident: str = ""

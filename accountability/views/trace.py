@@ -26,13 +26,18 @@ from ..forms import (
 from ..models import (
     Accident,
 )
-from ..tracing import Traced, TraceRefused, TraceRequest, as_codes, resolve
+from ..tracing import Traced, TraceRefused, TraceRequest, as_codes, resolve, unknown_parameters
 from .common import _today, visible_accidents, visible_cases, visible_hazards
 
 
 def _trace_form(request) -> TraceForm:
     data = request.GET if any(request.GET.get(k) for k in ("accident", "hazard", "enterprise")) else None
-    return TraceForm(data, sectors=Sector.objects.order_by("path").values_list("code", "name"))
+    form = TraceForm(data, sectors=Sector.objects.order_by("path").values_list("code", "name"))
+    if data is not None:
+        # A misspelt parameter is refused by name (as the API refuses it), never silently dropped.
+        for message in unknown_parameters(data, set(form.fields)).values():
+            form.add_error(None, message)
+    return form
 
 
 PICKER_SIZE = 200
@@ -52,19 +57,29 @@ def _trace_pickers(vis: Visibility) -> dict:
 
 
 # The page's field for each of the request's (the page has no region field: it reads as the enterprise).
-PAGE_FIELD = {"also_sector": "also_sectors", "region": "enterprise"}
+PAGE_FIELD = {"region": "enterprise"}
 
 
 def _traced(form: TraceForm, vis: Visibility) -> Traced | None:
     """The event of the form, with the links this user may see; a refusal becomes the form's errors."""
     data = form.cleaned_data
-    request = TraceRequest.of({**data, "also_sector": data.get("also_sectors")})
+    request = TraceRequest.of(data)
     try:
         return resolve(request, vis)
     except TraceRefused as refused:
         for name, message in refused.errors.items():
             form.add_error(PAGE_FIELD.get(name, name), message)
         return None
+
+
+def _term_note(link: Link) -> str:
+    """An earlier holder's term; an inspection (谁检查谁负责) is the day of the inspection, not a term."""
+    if not link.span:
+        return ""
+    start, end = link.span
+    if link.type == DutyType.INSPECTION:
+        return f"检查日期 {start:%Y-%m-%d}"
+    return f"在任期间 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
 
 
 def _link_card(link: Link) -> dict:
@@ -80,7 +95,7 @@ def _link_card(link: Link) -> dict:
         "vacant": link.vacant,
         "unknown": link.unknown,  # §5.7: 未录入, not a vacancy
         "earlier": link.is_earlier,
-        "term_note": f"在任期间 {link.span[0]:%Y-%m-%d} 至 {link.span[1]:%Y-%m-%d}" if link.span else "",
+        "term_note": _term_note(link),
         "basis": link.basis,
         "source": link.source,
         "enterprise": link.enterprise.name if link.enterprise and link.track == Track.SUPERVISION else "",
@@ -154,8 +169,10 @@ def trace(request):
             context["may_open_case"] = may(vis, "case", "write") and (
                 traced.accident is not None or traced.hazard.is_overdue(_today())
             )
-    # A search form: its errors (an unknown code, one outside scope) are shown on a 200 page.
-    return render_page(request, "accountability/trace.html", context)
+    # A search form: its errors (an unknown code, one outside scope) are shown on a 200 page; a parameter
+    # the trace does not know is a 400, as on the API.
+    unknown = form.is_bound and bool(unknown_parameters(request.GET, set(form.fields)))
+    return render_page(request, "accountability/trace.html", context, status=400 if unknown else 200)
 
 
 def _source_field(source) -> str:
@@ -173,6 +190,8 @@ def trace_json(request):
         )
     traced = _traced(form, vis) if form.is_valid() else None
     if traced is None:
-        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return JsonResponse(
+            {"errors": form.errors.get_json_data()}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
     traced.links = trace_cards.links_for(vis, traced.links)
     return JsonResponse(as_codes(traced), json_dumps_params={"ensure_ascii": False})

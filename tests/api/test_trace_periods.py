@@ -88,7 +88,7 @@ def test_the_trace_page_takes_a_period_and_further_sectors_for_an_enterprise(old
 
     page = client.get(
         "/trace/?enterprise=house&sector=selfbuilt&date=2022-04-29&grade=especially_major"
-        "&since=2018-05-01&also_sectors=catering&also_sectors=lodging"
+        "&since=2018-05-01&also_sector=catering&also_sector=lodging"
     ).content.decode()
 
     assert "在任期间 2018-05-01 至 2020-05-31" in page

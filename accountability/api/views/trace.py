@@ -13,7 +13,7 @@ from responsibility.access import api_roles
 from responsibility.api.permissions import HasActionRole
 from responsibility.permissions import request_visibility
 
-from ...tracing import TraceRefused, as_codes, resolve
+from ...tracing import TraceRefused, as_codes, resolve, unknown_parameters
 from ..serializers.trace import TraceQuerySerializer, TraceSerializer
 
 
@@ -29,6 +29,10 @@ class TraceView(APIView):
     @extend_schema(parameters=[TraceQuerySerializer], responses=TraceSerializer)
     def get(self, request):
         query = TraceQuerySerializer(data=request.query_params)
+        # A misspelt parameter (also_sectors for also_sector) is refused by name, never silently dropped.
+        unknown = unknown_parameters(request.query_params, set(query.fields))
+        if unknown:
+            raise serializers.ValidationError({name: [message] for name, message in unknown.items()})
         query.is_valid(raise_exception=True)
         try:
             traced = resolve(query.trace_request, request_visibility(request))
