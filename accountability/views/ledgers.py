@@ -84,7 +84,12 @@ def accident_detail(request, code):
         visible_accidents(vis)
         .select_related("enterprise", "region", "sector", "unit", "post")
         .prefetch_related(
-            "parties__enterprise", "parties__unit", "parties__post", "actors__person", "revisions"
+            "parties__enterprise",
+            "parties__unit",
+            "parties__post",
+            "actors__person",
+            "revisions",
+            "also_sectors",
         ),
         code=code,
     )

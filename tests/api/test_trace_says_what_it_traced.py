@@ -52,3 +52,11 @@ def test_the_api_refuses_the_misspelt_parameter_by_name(old_house, admin):
     assert response.status_code == 400
     assert "未知参数“also_sectors”" in response.json()["also_sectors"][0]
     assert token_client(admin).get(f"/api/v1/trace/?{PERIOD}{SECTORS}").status_code == 200
+
+
+def test_the_accident_page_shows_its_period_and_its_sectors(old_house, page):
+    html = page.get("/accidents/A0429/").content.decode()
+    period = html[html.index('id="accident-period"') :][:200]
+    assert "2018-05-01（隐患形成）至 2022-04-29（事发当日）" in period
+    sectors = html[html.index('id="accident-sectors"') :][:200]
+    assert "经营性自建房、餐饮服务、旅馆业" in sectors
