@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --address $(HOST)
 	$(PY) manage.py runserver $(HOST)
 
 # Production serving (docs/operations.md): refuses to start without SECRET_KEY, DJANGO_ALLOWED_HOSTS and
@@ -31,7 +31,7 @@ serve: install
 	@$(PY) -m config.preflight
 	$(PROD) $(PY) manage.py migrate --noinput
 	$(PROD) $(PY) manage.py collectstatic --noinput -v 0
-	@if [ "$(DEMO)" = 1 ]; then $(PROD) $(PY) manage.py load_demo; fi
+	@if [ "$(DEMO)" = 1 ]; then $(PROD) $(PY) manage.py load_demo --address $${BIND:-$(HOST)}; fi
 	exec env $(PROD) BIND=$${BIND:-$(HOST)} $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
 # Back up, restore into a fresh database, compare every table, trace and evidence file (drills/backup_drill.py):

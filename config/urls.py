@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -7,10 +9,18 @@ from responsibility.api.permissions import DocsAccess
 
 DOCS = {"permission_classes": [DocsAccess]}
 
+
+def favicon(request):
+    """The site's icon, for browsers that ask /favicon.ico (its static name is hashed in production)."""
+    return HttpResponseRedirect(static("dutychain/favicon.svg"))
+
+
 urlpatterns = [
     # For the load balancer: no login, no data (config/health.py).
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    # Browsers ask for /favicon.ico whatever the page links: the site's icon (static, hashed in production).
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(**DOCS), name="schema"),

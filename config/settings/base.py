@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_celery_beat",
-    "axes",
+    "config.axes_app.AxesConfig",  # django-axes, named in Chinese
     "csp",
     "responsibility",
     "accountability",

@@ -314,6 +314,7 @@ EXCLUDED = {
     "swagger-ui": "the API docs: DocsAccess, no data",
     "redoc": "the API docs: DocsAccess, no data",
     "healthz": "the load balancer's liveness check: no login, no data (config/health.py)",
+    "favicon": "the site's icon: a redirect to a public static file, no data",
     "readyz": "the load balancer's readiness check: no login, names only the failed check",
 }
 EXCLUDED_NAMESPACES = {

@@ -79,8 +79,13 @@ class Command(BaseCommand):
             action="store_true",
             help="import the example over a database that has data (reverts the example's rows to the file)",
         )
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="where the demo will be served (make run's HOST), for the address printed at the end",
+        )
 
-    def handle(self, *args, reload=False, **options):
+    def handle(self, *args, reload=False, address="127.0.0.1:8000", **options):
         if database_is_empty() or reload:
             call_command("import_scenario", str(DEMO_FILE), quiet=True, stdout=self.stdout)
         else:
@@ -104,5 +109,5 @@ class Command(BaseCommand):
                 "demo accounts exist already; their passwords are unchanged (manage.py changepassword NAME to reset)."
             )
         self.stdout.write(
-            self.style.SUCCESS("→ http://127.0.0.1:8000/  ·  admin: http://127.0.0.1:8000/admin/")
+            self.style.SUCCESS(f"→ http://{address}/  ·  admin: http://{address}/admin/")
         )
