@@ -108,6 +108,4 @@ class Command(BaseCommand):
             self.stdout.write(
                 "demo accounts exist already; their passwords are unchanged (manage.py changepassword NAME to reset)."
             )
-        self.stdout.write(
-            self.style.SUCCESS(f"→ http://{address}/  ·  admin: http://{address}/admin/")
-        )
+        self.stdout.write(self.style.SUCCESS(f"→ http://{address}/  ·  admin: http://{address}/admin/"))
