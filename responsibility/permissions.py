@@ -150,6 +150,18 @@ class Visibility:
             )
         ]
 
+    def visible_parties(self, parties, actors) -> tuple[list, list]:
+        """DESIGN §1, an event's other parties: an enterprise sees its own party entry and the people who
+        control it (actors `of` it); other enterprises' parties and actors are left out — on the page and
+        the API alike (their trace leaves out the same links, `visible_links`)."""
+        parties, actors = list(parties), list(actors)
+        if self.role != Role.ENTERPRISE:
+            return parties, actors
+        return (
+            [party for party in parties if party.enterprise_id in self.enterprise_ids],
+            [actor for actor in actors if actor.of_id in self.enterprise_ids],
+        )
+
     def sees_enterprise(self, enterprise: Unit) -> bool:
         return self.everything or self.enterprises().filter(pk=enterprise.pk).exists()
 

@@ -11,7 +11,7 @@ from responsibility.access import may, page
 from responsibility.models import (
     Sector,
 )
-from responsibility.permissions import Role, request_visibility
+from responsibility.permissions import request_visibility
 from responsibility.validators import EARLIEST_YEAR, LATEST_YEAR, year_problem
 from responsibility.views import render_page
 
@@ -102,7 +102,7 @@ def accident_detail(request, code):
             "case": case,
             "may_open_case": may(vis, "case", "write"),
             # DESIGN §1: an enterprise user is not shown other enterprises' parts (parties, actors).
-            "show_parties": vis.role != Role.ENTERPRISE,
+            "parties_and_actors": vis.visible_parties(accident.parties.all(), accident.actors.all()),
         },
     )
 

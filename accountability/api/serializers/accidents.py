@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from responsibility.api.serializers import MomentField, code_field
 from responsibility.models import RegionLevel
+from responsibility.permissions import request_visibility
 
 from ...grading import Grade
 from ...models import (
@@ -74,6 +75,12 @@ class AccidentSerializer(serializers.ModelSerializer):
         help_text="提级调查：实际调查的层级（空 = 按事故等级）",
     )
     investigating_body = serializers.CharField(read_only=True, help_text="负责调查的机关，如 国务院")
+    hazard_since = serializers.DateField(
+        read_only=True, help_text="隐患形成日期：追溯 [hazard_since, 事发日] 期间的历任责任人（DESIGN §5.1）"
+    )
+    also_sectors = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code", help_text="同时涉及的行业（§5.2），追溯时逐一计入"
+    )
     parties = serializers.SerializerMethodField()
     actors = serializers.SerializerMethodField()
 
@@ -97,12 +104,20 @@ class AccidentSerializer(serializers.ModelSerializer):
             "grade",
             "investigation_level",
             "investigating_body",
+            "hazard_since",
+            "also_sectors",
             "parties",
             "actors",
         ]
 
+    def _others(self, accident) -> tuple[list, list]:
+        """The event's parties and actors this user may see (Visibility.visible_parties, as the page)."""
+        visibility = request_visibility(self.context["request"])
+        return visibility.visible_parties(accident.parties.all(), accident.actors.all())
+
     @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, accident):
+        parties, _actors = self._others(accident)
         return [
             {
                 "enterprise": p.enterprise.code,
@@ -110,12 +125,13 @@ class AccidentSerializer(serializers.ModelSerializer):
                 "unit": p.unit.code if p.unit else None,
                 "post": p.post.code if p.post else None,
             }
-            for p in accident.parties.all()
+            for p in parties
         ]
 
     @extend_schema_field(ActorSerializer(many=True))
     def get_actors(self, accident):
-        return [{"person": a.person.code, "role": a.role} for a in accident.actors.all()]
+        _parties, actors = self._others(accident)
+        return [{"person": a.person.code, "role": a.role} for a in actors]
 
 
 class AccidentDetailSerializer(AccidentSerializer):

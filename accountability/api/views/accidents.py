@@ -61,6 +61,7 @@ class AccidentViewSet(
             .prefetch_related(
                 Prefetch("parties", queryset=EventParty.objects.select_related("enterprise", "unit", "post")),
                 Prefetch("actors", queryset=EventActor.objects.select_related("person")),
+                "also_sectors",
             )
             .order_by("-occurred_at", "code")
         )
@@ -104,7 +105,10 @@ class AccidentViewSet(
             **fields,
         )
         fresh = self.get_queryset().get(pk=accident.pk)
-        return Response(AccidentDetailSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        return Response(
+            AccidentDetailSerializer(fresh, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=CasualtiesSerializer, responses=CasualtiesResultSerializer, parameters=CODE_LOOKUP)
     @action(detail=True, methods=["post"])
@@ -126,6 +130,6 @@ class AccidentViewSet(
         return Response(
             {
                 "revision": RevisionSerializer(revision).data,
-                "accident": AccidentDetailSerializer(fresh).data,
+                "accident": AccidentDetailSerializer(fresh, context=self.get_serializer_context()).data,
             }
         )
