@@ -78,10 +78,10 @@ class AccidentSerializer(serializers.ModelSerializer):
     hazard_since = serializers.DateField(
         read_only=True,
         allow_null=True,
-        help_text="隐患形成日期：追溯 [hazard_since, 事发日] 期间的历任责任人（DESIGN §5.1）",
+        help_text="隐患形成日期：追溯 [hazard_since, 事发日] 期间的历任责任人",
     )
     also_sectors = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="code", help_text="同时涉及的行业（§5.2），追溯时逐一计入"
+        many=True, read_only=True, slug_field="code", help_text="同时涉及的行业，追溯时逐一计入"
     )
     parties = serializers.SerializerMethodField()
     actors = serializers.SerializerMethodField()
