@@ -81,26 +81,31 @@ def conclusion_corrections(case: Case) -> list[dict]:
     """Each correction of a recorded conclusion (事故性质, 原因, 经过, 教训): what it said before and after,
     from the case's history, whose change reason holds the correction's reason."""
     rows = []
-    revisions = case.history.filter(history_change_reason__startswith=CORRECTED).select_related(
-        "history_user"
+    # One query: the case's versions in order, each compared with the one before it (`prev_record` would
+    # ask the database once per correction).
+    versions = (
+        case.history.select_related("history_user")
+        .only("history_date", "history_change_reason", "history_user", *CONCLUSION_LABELS)
+        .order_by("history_date", "history_id")
     )
-    for revision in revisions.order_by("history_date"):
-        before = revision.prev_record
-        if before is None:
-            continue
-        changed = [name for name in CONCLUSION_LABELS if getattr(before, name) != getattr(revision, name)]
-        rows.append(
-            {
-                "kind": "调查结论",
-                "text": "；".join(
-                    f"{CONCLUSION_LABELS[name]}：{_conclusion_text(name, getattr(before, name))} → "
-                    f"{_conclusion_text(name, getattr(revision, name))}"
-                    for name in changed
-                ),
-                "at": revision.history_date,
-                "by": revision.history_user,
-                "reason": revision.history_change_reason.removeprefix(CORRECTED),
-                "corrected": all(getattr(revision, name) for name in changed),
-            }
-        )
+    before = None
+    for revision in versions:
+        corrected = (revision.history_change_reason or "").startswith(CORRECTED)
+        if before is not None and corrected:
+            changed = [name for name in CONCLUSION_LABELS if getattr(before, name) != getattr(revision, name)]
+            rows.append(
+                {
+                    "kind": "调查结论",
+                    "text": "；".join(
+                        f"{CONCLUSION_LABELS[name]}：{_conclusion_text(name, getattr(before, name))} → "
+                        f"{_conclusion_text(name, getattr(revision, name))}"
+                        for name in changed
+                    ),
+                    "at": revision.history_date,
+                    "by": revision.history_user,
+                    "reason": revision.history_change_reason.removeprefix(CORRECTED),
+                    "corrected": all(getattr(revision, name) for name in changed),
+                }
+            )
+        before = revision
     return rows

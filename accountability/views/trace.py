@@ -33,10 +33,10 @@ from .common import _today, visible_accidents, visible_cases, visible_hazards
 def _trace_form(request) -> TraceForm:
     data = request.GET if any(request.GET.get(k) for k in ("accident", "hazard", "enterprise")) else None
     form = TraceForm(data, sectors=Sector.objects.order_by("path").values_list("code", "name"))
-    if data is not None:
-        # A misspelt parameter is refused by name (as the API refuses it), never silently dropped.
-        for message in unknown_parameters(data, set(form.fields)).values():
-            form.add_error(None, message)
+    # A misspelt parameter is refused by name (as the API refuses it), never silently dropped.
+    form.unknown = unknown_parameters(data, set(form.fields)) if data is not None else {}
+    for message in form.unknown.values():
+        form.add_error(None, message)
     return form
 
 
@@ -171,8 +171,7 @@ def trace(request):
             )
     # A search form: its errors (an unknown code, one outside scope) are shown on a 200 page; a parameter
     # the trace does not know is a 400, as on the API.
-    unknown = form.is_bound and bool(unknown_parameters(request.GET, set(form.fields)))
-    return render_page(request, "accountability/trace.html", context, status=400 if unknown else 200)
+    return render_page(request, "accountability/trace.html", context, status=400 if form.unknown else 200)
 
 
 def _source_field(source) -> str:

@@ -323,3 +323,14 @@ def test_changing_a_recorded_cause_needs_a_reason_and_keeps_both_versions(login,
     shown = page.get(reverse("accountability:case_workbench", args=[case.code])).content.decode()
     assert "监控录像复核" in shown
     assert "监控录像复核" in str(closing_sections(Case.objects.get(pk=case.pk)))
+
+
+def test_the_corrections_of_conclusions_are_read_in_one_query(case, django_assert_num_queries):
+    cases.record_conclusions(case=case, direct_cause="甲")
+    for n, cause in enumerate(("乙", "丙", "丁")):
+        cases.record_conclusions(case=case, direct_cause=cause, correction_reason=f"第{n + 1}次更正")
+    fresh = Case.objects.get(pk=case.pk)
+    with django_assert_num_queries(1):
+        rows = conclusion_corrections(fresh)
+    assert [row["reason"] for row in rows] == ["第1次更正", "第2次更正", "第3次更正"]
+    assert [row["text"] for row in rows] == ["直接原因：甲 → 乙", "直接原因：乙 → 丙", "直接原因：丙 → 丁"]
